@@ -1,0 +1,127 @@
+// The three ports of the runner. The core and the job depend on these interfaces only; each adapter
+// (scrypted/, gcs/, firestore/) implements one of them and passes that port's conformance suite.
+import type { Readable } from 'node:stream';
+
+/** A device that implements Scrypted's `VideoClips` interface. */
+export interface Camera {
+  id: string;
+  name: string;
+}
+
+/** One recorded clip, as listed by the source. Times are epoch milliseconds. */
+export interface Clip {
+  id: string;
+  cameraId: string;
+  startTime: number;
+  /** Milliseconds; a clip without a duration is treated as still recording until it has one. */
+  duration: number | undefined;
+  event?: string | undefined;
+  description?: string | undefined;
+  detectionClasses?: string[] | undefined;
+}
+
+export interface TimeWindow {
+  startTime: number;
+  endTime: number;
+}
+
+/** An open byte stream of one clip. `size` is known when the server sent a Content-Length. */
+export interface ClipStream {
+  stream: Readable;
+  size: number | undefined;
+}
+
+export interface ClipSource {
+  /** Every camera (device with VideoClips) after the user's include/exclude filter. */
+  listCameras(): Promise<Camera[]>;
+  /** The camera's clips overlapping the window; providers filter differently, so callers dedupe. */
+  listClips(camera: Camera, window: TimeWindow): Promise<Clip[]>;
+  /** Opens the clip's MP4 bytes as a stream (never through RPC). Each call opens a fresh stream. */
+  openClip(camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream>;
+  close(): Promise<void>;
+}
+
+/** What the sink stores with an object, besides its bytes. */
+export interface ObjectDescription {
+  name: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  /** Byte size when known in advance (lets the sink choose a single-request upload). */
+  size: number | undefined;
+}
+
+/** `created`: the object is new and its bytes were verified; `exists`: an object of that name was already there. */
+export type PutOutcome = 'created' | 'exists';
+
+export interface PutResult {
+  outcome: PutOutcome;
+  bytes: number;
+  /** Upload attempts made (1 when the first try succeeded). */
+  attempts: number;
+}
+
+export interface ClipSink {
+  /**
+   * Stores the object only if no object of that name exists (never overwrites). `open` is called once per
+   * attempt: a consumed stream cannot be replayed, so a retry fetches the bytes again.
+   */
+  putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult>;
+}
+
+export interface CameraState {
+  name: string;
+  /** Every clip of this camera that ended at or before this time (ms) is in the bucket. */
+  lastTimestamp: number;
+  /** Clip id -> end time (ms) of clips already in the bucket that ended inside the lookback window. */
+  recentClips: Record<string, number>;
+}
+
+export interface Lease {
+  owner: string;
+  expiresAt: number;
+}
+
+export interface RunCounters {
+  startedAt: number;
+  finishedAt: number;
+  uploaded: number;
+  existing: number;
+  failed: number;
+  bytes: number;
+}
+
+export interface SiteState {
+  /** Minimum of the cameras' watermarks: everything before it is in the bucket, for every camera. */
+  lastTimestamp: number;
+  cameras: Record<string, CameraState>;
+  lease: Lease | undefined;
+  lastRun: RunCounters | undefined;
+}
+
+export type LeaseOutcome = { acquired: true; lease: Lease } | { acquired: false; heldBy: Lease };
+
+/** A camera's proposed watermark and the clips that landed; the store merges it with `mergeCameraAdvance`. */
+export interface CameraAdvance {
+  cameraId: string;
+  name: string;
+  lastTimestamp: number;
+  /** Clip id -> end time (ms) of each clip now in the bucket. */
+  landed: Record<string, number>;
+  /** Entries of `recentClips` that ended before this time (ms) are forgotten. */
+  forgetBefore: number;
+}
+
+export interface StateStore {
+  /** Reads the state document, creating it (watermark 0) when it does not exist. */
+  read(): Promise<SiteState>;
+  /** Takes the lease if it is free, expired or already ours (transaction). */
+  acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome>;
+  /** Extends our lease; false when it is no longer ours. */
+  renewLease(owner: string, ttlMs: number, now: number): Promise<boolean>;
+  /** Frees the lease if it is still ours. */
+  releaseLease(owner: string): Promise<void>;
+  /** Moves one camera's watermark forward in a transaction (never backwards) and returns the new state. */
+  advanceCamera(advance: CameraAdvance): Promise<SiteState>;
+  /** Stores the counters of the run that just ended. */
+  recordRun(counters: RunCounters): Promise<void>;
+}
