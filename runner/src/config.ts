@@ -1,0 +1,253 @@
+// The runner's configuration: read from the environment, validated with one schema, every problem reported at
+// once with the variable's name. Values of secret variables never appear in a message.
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD']);
+
+const text = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `must not be empty (${what})`);
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value === '') return fallback;
+      if (['true', '1', 'yes'].includes(value)) return true;
+      if (['false', '0', 'no'].includes(value)) return false;
+      context.addIssue({ code: 'custom', message: `must be true or false, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    });
+
+const integer = (fallback: number, min: number, max: number, unit: string) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value === '') return fallback;
+      const parsed = Number(value);
+      if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+        context.addIssue({
+          code: 'custom',
+          message: `must be a whole number of ${unit} from ${min} to ${max}, got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const list = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== ''),
+  );
+
+const scryptedUrl = text('the Scrypted server, e.g. https://192.168.1.10:10443').transform((value, context) => {
+  const candidate = /^[a-z]+:\/\//i.test(value) ? value : `https://${value}`;
+  let url: URL;
+  try {
+    url = new URL(candidate);
+  } catch {
+    context.addIssue({ code: 'custom', message: `is not a URL or host:port: ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    context.addIssue({ code: 'custom', message: `must use https:// or http://, got ${url.protocol}` });
+    return z.NEVER;
+  }
+  if (url.username || url.password) {
+    context.addIssue({ code: 'custom', message: 'must not carry credentials: use SCRYPTED_USER and SCRYPTED_PASSWORD' });
+    return z.NEVER;
+  }
+  return url.origin;
+});
+
+const bucketName = text('the GCS bucket name').refine(
+  (value) => /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(value) && !value.includes('..'),
+  { message: 'is not a valid bucket name (3-222 characters: lowercase letters, digits, -, _ and .)' },
+);
+
+const documentPath = z
+  .string()
+  .trim()
+  .optional()
+  .refine((value) => !value || /^[^/]+\/[^/]+(\/[^/]+\/[^/]+)*$/.test(value), {
+    message: 'must be a document path with an even number of segments, e.g. nvr-backup/home',
+  });
+
+/** What is wrong with a service-account key file, without ever echoing its content. */
+function keyFileProblem(path: string): string | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `names a file that does not exist: ${path}`;
+    if (code === 'EACCES') return `names a file this user cannot read: ${path}`;
+    return `names a file that cannot be read (${code ?? 'error'}): ${path}`;
+  }
+  let key: unknown;
+  try {
+    key = JSON.parse(raw);
+  } catch {
+    return `names a file that is not JSON: ${path}`;
+  }
+  const fields = key as Record<string, unknown>;
+  if (typeof fields.client_email !== 'string' || typeof fields.private_key !== 'string') {
+    return `names a JSON file that is not a service-account key (no client_email/private_key): ${path}`;
+  }
+  return undefined;
+}
+
+const keyFile = optionalText.superRefine((value, context) => {
+  const problem = value === undefined ? undefined : keyFileProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+const caFile = optionalText.refine((value) => value === undefined || existsSync(value), {
+  message: 'names a file that does not exist',
+});
+
+const schema = z.object({
+  SCRYPTED_HOST: scryptedUrl,
+  SCRYPTED_USER: text('the Scrypted user name'),
+  SCRYPTED_PASSWORD: text('the Scrypted password or long-lived user token'),
+  ALLOW_SELF_SIGNED: bool(false),
+  SCRYPTED_CA_FILE: caFile,
+  SCRYPTED_TIMEOUT_SECONDS: integer(30, 1, 600, 'seconds'),
+  GCS_PROJECT_ID: text('the Google Cloud project id').refine((value) => /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(value), {
+    message: 'is not a valid project id (6-30 characters: lowercase letters, digits, hyphens)',
+  }),
+  GCS_BUCKET_NAME: bucketName,
+  GCS_KEYFILE_PATH: keyFile,
+  GCS_ENDPOINT: optionalText,
+  GCS_RESUMABLE_THRESHOLD_MB: integer(8, 0, 5120, 'MB'),
+  GCS_CHUNK_SIZE_MB: integer(16, 1, 1024, 'MB'),
+  GCS_MAX_ATTEMPTS: integer(5, 1, 20, 'attempts'),
+  FIRESTORE_DATABASE: optionalText,
+  SITE_ID: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,100}$/.test(value), {
+    message: 'must be 1-100 letters, digits, - or _',
+  }),
+  STATE_DOCUMENT: documentPath,
+  OBJECT_PREFIX: optionalText,
+  CAMERAS_INCLUDE: list,
+  CAMERAS_EXCLUDE: list,
+  CAMERA_CONCURRENCY: integer(2, 1, 32, 'cameras'),
+  LOOKBACK_MINUTES: integer(120, 0, 10080, 'minutes'),
+  SETTLE_SECONDS: integer(60, 0, 86400, 'seconds'),
+  BACKFILL_HOURS: integer(168, 0, 8760, 'hours'),
+  LEASE_SECONDS: integer(300, 30, 86400, 'seconds'),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? 'info' : value))
+    .pipe(z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` })),
+  HEARTBEAT_FILE: optionalText,
+});
+
+export interface RunnerConfig {
+  scrypted: {
+    baseUrl: string;
+    username: string;
+    password: string;
+    allowSelfSigned: boolean;
+    caFile: string | undefined;
+    timeoutMs: number;
+    include: string[];
+    exclude: string[];
+  };
+  gcs: {
+    projectId: string;
+    bucket: string;
+    keyFilename: string | undefined;
+    apiEndpoint: string | undefined;
+    resumableThresholdBytes: number;
+    chunkSizeBytes: number;
+    maxAttempts: number;
+  };
+  firestore: { projectId: string; databaseId: string; documentPath: string; keyFilename: string | undefined };
+  siteId: string;
+  objectPrefix: string;
+  cameraConcurrency: number;
+  lookbackMs: number;
+  settleMs: number;
+  backfillMs: number;
+  leaseMs: number;
+  logLevel: (typeof LEVELS)[number];
+  heartbeatFile: string | undefined;
+}
+
+export type ConfigResult = { ok: true; config: RunnerConfig } | { ok: false; problems: string[] };
+
+const MB = 1024 * 1024;
+
+/** Reads and validates the configuration; on failure, one line per problem, each naming its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? 'configuration');
+      const message = issue.code === 'invalid_type' ? `is required` : issue.message;
+      return `${variable} ${message}`;
+    });
+    return { ok: false, problems: [...new Set(problems)] };
+  }
+  const v = parsed.data;
+  const siteId = v.SITE_ID ?? 'home';
+  const chunkSizeBytes = v.GCS_CHUNK_SIZE_MB * MB;
+  return {
+    ok: true,
+    config: {
+      scrypted: {
+        baseUrl: v.SCRYPTED_HOST,
+        username: v.SCRYPTED_USER,
+        password: v.SCRYPTED_PASSWORD,
+        allowSelfSigned: v.ALLOW_SELF_SIGNED,
+        caFile: v.SCRYPTED_CA_FILE,
+        timeoutMs: v.SCRYPTED_TIMEOUT_SECONDS * 1000,
+        include: v.CAMERAS_INCLUDE,
+        exclude: v.CAMERAS_EXCLUDE,
+      },
+      gcs: {
+        projectId: v.GCS_PROJECT_ID,
+        bucket: v.GCS_BUCKET_NAME,
+        keyFilename: v.GCS_KEYFILE_PATH,
+        apiEndpoint: v.GCS_ENDPOINT,
+        resumableThresholdBytes: v.GCS_RESUMABLE_THRESHOLD_MB * MB,
+        chunkSizeBytes,
+        maxAttempts: v.GCS_MAX_ATTEMPTS,
+      },
+      firestore: {
+        projectId: v.GCS_PROJECT_ID,
+        databaseId: v.FIRESTORE_DATABASE ?? '(default)',
+        documentPath: v.STATE_DOCUMENT ?? `nvr-backup/${siteId}`,
+        keyFilename: v.GCS_KEYFILE_PATH,
+      },
+      siteId,
+      objectPrefix: v.OBJECT_PREFIX ?? '',
+      cameraConcurrency: v.CAMERA_CONCURRENCY,
+      lookbackMs: v.LOOKBACK_MINUTES * 60_000,
+      settleMs: v.SETTLE_SECONDS * 1000,
+      backfillMs: v.BACKFILL_HOURS * 3_600_000,
+      leaseMs: v.LEASE_SECONDS * 1000,
+      logLevel: v.LOG_LEVEL,
+      heartbeatFile: v.HEARTBEAT_FILE,
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// Counters of one run, shared by the cameras' tasks, and the one-line summary printed at the end.
+
+export interface RunCounts {
+  cameras: number;
+  planned: number;
+  uploaded: number;
+  existing: number;
+  failed: number;
+  unsupported: number;
+  invalid: number;
+  stillRecording: number;
+  bytes: number;
+}
+
+export class RunTally {
+  readonly counts: RunCounts = {
+    cameras: 0, planned: 0, uploaded: 0, existing: 0, failed: 0, unsupported: 0, invalid: 0, stillRecording: 0, bytes: 0,
+  };
+  /** Object names a dry run would have written. */
+  readonly dryRunObjects: string[] = [];
+
+  add(delta: Partial<RunCounts>): void {
+    for (const [key, value] of Object.entries(delta) as Array<[keyof RunCounts, number]>) this.counts[key] += value;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function summaryLine(counts: RunCounts, durationMs: number): string {
+  return (
+    `backup ${counts.failed > 0 || counts.unsupported > 0 ? 'incomplete' : 'complete'}: ` +
+    `${counts.cameras} camera(s), ${counts.uploaded} clip(s) uploaded (${formatBytes(counts.bytes)}), ` +
+    `${counts.existing} already in bucket, ${counts.failed} failed, ${counts.unsupported} unsupported, ` +
+    `${counts.stillRecording} still recording, in ${(durationMs / 1000).toFixed(1)} s`
+  );
+}
