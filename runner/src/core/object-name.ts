@@ -45,11 +45,11 @@ export function sanitizeSegment(raw: string, fallback: string): string {
   return `${cut}-${shortHash(raw)}`;
 }
 
-/** A site prefix may have several `/`-separated segments; each is sanitized on its own. Empty means none. */
+/** A site prefix may have several `/`-separated segments; each is sanitized on its own; `.`/`..` are dropped. */
 export function sanitizePrefix(prefix: string): string {
   return prefix
-    .split('/')
-    .filter((segment) => segment.trim() !== '')
+    .split(/[/\\]/)
+    .filter((segment) => segment.trim() !== '' && !/^\.+$/.test(segment.trim()))
     .map((segment) => sanitizeSegment(segment, 'site'))
     .join('/');
 }
