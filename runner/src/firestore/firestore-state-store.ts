@@ -1,0 +1,94 @@
+// The StateStore port on Firestore: one document per site; every change is a read-modify-write inside a
+// transaction, so two runners racing never lose an update and the watermark never moves backwards.
+// Transactions: https://cloud.google.com/firestore/docs/manage-data/transactions
+import { FieldValue, Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
+import type { CameraAdvance, LeaseOutcome, RunCounters, SiteState, StateStore } from '../core/ports.js';
+import { mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
+import { decodeSiteState, encodeSiteState } from './document-codec.js';
+
+export interface FirestoreStoreOptions {
+  projectId: string;
+  databaseId: string;
+  documentPath: string;
+  keyFilename: string | undefined;
+  initialWatermark: number;
+}
+
+export class FirestoreStateStore implements StateStore {
+  private readonly db: Firestore;
+  private readonly ref: DocumentReference;
+
+  constructor(private readonly options: FirestoreStoreOptions) {
+    this.db = new Firestore({
+      projectId: options.projectId,
+      databaseId: options.databaseId,
+      ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
+    });
+    this.ref = this.db.doc(options.documentPath);
+  }
+
+  /** Runs `change` on the current state inside a transaction and writes the result when it returns one. */
+  private async transact<T>(what: string, change: (state: SiteState, exists: boolean) => { write?: SiteState; result: T }): Promise<T> {
+    try {
+      return await this.db.runTransaction(async (tx: Transaction) => {
+        const snapshot = await tx.get(this.ref);
+        const state = decodeSiteState(snapshot.data(), this.options.initialWatermark);
+        const { write, result } = change(state, snapshot.exists);
+        if (write) tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
+        return result;
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(`Firestore ${what} on ${this.options.databaseId}/${this.options.documentPath} failed: ${reason}`);
+    }
+  }
+
+  read(): Promise<SiteState> {
+    return this.transact('read', (state, exists) => ({ write: exists ? undefined : state, result: state }));
+  }
+
+  acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome> {
+    return this.transact('lease', (state): { write?: SiteState; result: LeaseOutcome } => {
+      const held = state.lease;
+      if (held && held.owner !== owner && held.expiresAt > now) return { result: { acquired: false, heldBy: held } };
+      const lease = { owner, expiresAt: now + ttlMs };
+      return { write: { ...state, lease }, result: { acquired: true, lease } };
+    });
+  }
+
+  renewLease(owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.transact('lease renewal', (state) =>
+      state.lease?.owner === owner ? { write: { ...state, lease: { owner, expiresAt: now + ttlMs } }, result: true } : { result: false },
+    );
+  }
+
+  releaseLease(owner: string): Promise<void> {
+    return this.transact('lease release', (state) =>
+      state.lease?.owner === owner ? { write: { ...state, lease: undefined }, result: undefined } : { result: undefined },
+    );
+  }
+
+  advanceCamera(advance: CameraAdvance): Promise<SiteState> {
+    return this.transact('watermark advance', (state) => {
+      const cameras = { ...state.cameras, [advance.cameraId]: mergeCameraAdvance(state.cameras[advance.cameraId], advance) };
+      const next = { ...state, cameras, lastTimestamp: siteWatermark(state.lastTimestamp, cameras) };
+      return { write: next, result: next };
+    });
+  }
+
+  recordRun(counters: RunCounters): Promise<void> {
+    return this.transact('run record', (state) => ({ write: { ...state, lastRun: { ...counters } }, result: undefined }));
+  }
+
+  /** For `check`: reads the document and writes only `checkedAt`, in one transaction. */
+  async probeReadWrite(): Promise<void> {
+    await this.db.runTransaction(async (tx) => {
+      await tx.get(this.ref);
+      tx.set(this.ref, { checkedAt: FieldValue.serverTimestamp() }, { merge: true });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.db.terminate();
+  }
+}

@@ -1,0 +1,118 @@
+// One conformance suite for the StateStore port, run against every implementation (the Firestore adapter on
+// the real emulator, and the in-memory store), the way rclone tests every backend with one suite.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { CameraAdvance, StateStore } from '../../src/core/ports.js';
+
+export interface StateStoreFixture {
+  store: StateStore;
+  /** An independent client on the same document: a second runner. */
+  secondStore(): Promise<StateStore>;
+  teardown(): Promise<void>;
+}
+
+const advance = (cameraId: string, lastTimestamp: number, landed: Record<string, number> = {}, forgetBefore = 0): CameraAdvance => ({
+  cameraId,
+  name: `camera ${cameraId}`,
+  lastTimestamp,
+  landed,
+  forgetBefore,
+});
+
+export function stateStoreConformance(name: string, setup: () => Promise<StateStoreFixture>, options: { raceTimeoutMs?: number } = {}): void {
+  describe(`StateStore conformance: ${name}`, () => {
+    let fixture: StateStoreFixture;
+    beforeEach(async () => {
+      fixture = await setup();
+    });
+    afterEach(async () => {
+      await fixture.teardown();
+    });
+
+    it('creates the document with watermark 0, no cameras and no lease', async () => {
+      const state = await fixture.store.read();
+      assert.equal(state.lastTimestamp, 0);
+      assert.deepEqual(state.cameras, {});
+      assert.equal(state.lease, undefined);
+    });
+
+    it('moves a camera forward and never back', async () => {
+      await fixture.store.advanceCamera(advance('a', 1000, { c1: 1000 }));
+      const back = await fixture.store.advanceCamera(advance('a', 500, { c0: 500 }));
+      assert.equal(back.cameras.a?.lastTimestamp, 1000);
+      assert.deepEqual(back.cameras.a?.recentClips, { c1: 1000, c0: 500 });
+      assert.equal((await fixture.store.read()).cameras.a?.name, 'camera a');
+    });
+
+    it('forgets recent clip ids that ended before forgetBefore', async () => {
+      await fixture.store.advanceCamera(advance('a', 1000, { old: 100, mid: 600 }));
+      const state = await fixture.store.advanceCamera(advance('a', 2000, { fresh: 2000 }, 500));
+      assert.deepEqual(state.cameras.a?.recentClips, { mid: 600, fresh: 2000 });
+    });
+
+    it('keeps camera ids that are not plain field names', async () => {
+      await fixture.store.advanceCamera(advance('cam.with.dots/and/slashes', 42));
+      assert.equal((await fixture.store.read()).cameras['cam.with.dots/and/slashes']?.lastTimestamp, 42);
+    });
+
+    it('keeps both cameras when two advance in parallel, document-level watermark = minimum, never back', async () => {
+      await Promise.all([fixture.store.advanceCamera(advance('a', 0)), fixture.store.advanceCamera(advance('b', 0))]);
+      await Promise.all([fixture.store.advanceCamera(advance('a', 300)), fixture.store.advanceCamera(advance('b', 200))]);
+      let state = await fixture.store.read();
+      assert.equal(state.cameras.a?.lastTimestamp, 300);
+      assert.equal(state.cameras.b?.lastTimestamp, 200);
+      assert.equal(state.lastTimestamp, 200);
+      state = await fixture.store.advanceCamera(advance('c', 50));
+      assert.equal(state.lastTimestamp, 200, 'a camera joining with an older watermark does not pull it back');
+    });
+
+    it('takes a free lease, refuses a live one held by another, takes over an expired one', async () => {
+      const other = await fixture.secondStore();
+      const first = await fixture.store.acquireLease('runner-1', 60_000, 1_000);
+      assert.equal(first.acquired, true);
+      const refused = await other.acquireLease('runner-2', 60_000, 2_000);
+      assert.deepEqual(refused, { acquired: false, heldBy: { owner: 'runner-1', expiresAt: 61_000 } });
+      const again = await fixture.store.acquireLease('runner-1', 60_000, 3_000);
+      assert.equal(again.acquired, true, 'the owner may take its own lease again');
+      const takeover = await other.acquireLease('runner-2', 60_000, 70_000);
+      assert.deepEqual(takeover, { acquired: true, lease: { owner: 'runner-2', expiresAt: 130_000 } });
+    });
+
+    it('renews only its own lease and releases only its own lease', async () => {
+      const other = await fixture.secondStore();
+      await fixture.store.acquireLease('runner-1', 1_000, 0);
+      assert.equal(await fixture.store.renewLease('runner-1', 1_000, 500), true);
+      assert.equal(await other.renewLease('runner-2', 1_000, 500), false);
+      await other.releaseLease('runner-2');
+      assert.equal((await fixture.store.read()).lease?.owner, 'runner-1');
+      await fixture.store.releaseLease('runner-1');
+      assert.equal((await fixture.store.read()).lease, undefined);
+      assert.equal(await fixture.store.renewLease('runner-1', 1_000, 600), false);
+    });
+
+    it('lets exactly one of two racing runners take the lease', { timeout: options.raceTimeoutMs ?? 30_000 }, async () => {
+      const other = await fixture.secondStore();
+      const results = await Promise.all([fixture.store.acquireLease('runner-1', 60_000, 0), other.acquireLease('runner-2', 60_000, 0)]);
+      assert.equal(results.filter((result) => result.acquired).length, 1, JSON.stringify(results));
+    });
+
+    it('never loses or regresses a watermark when two runners race advances on one camera', { timeout: options.raceTimeoutMs ?? 30_000 }, async () => {
+      const other = await fixture.secondStore();
+      const one = [1, 3, 5, 7, 9].map((i) => () => fixture.store.advanceCamera(advance('a', i * 100, { [`x${i}`]: i * 100 })));
+      const two = [2, 4, 6, 8, 10].map((i) => () => other.advanceCamera(advance('a', i * 100, { [`y${i}`]: i * 100 })));
+      const sequence = async (steps: Array<() => Promise<unknown>>) => {
+        for (const step of steps) await step();
+      };
+      await Promise.all([sequence(one.reverse()), sequence(two)]);
+      const state = await fixture.store.read();
+      assert.equal(state.cameras.a?.lastTimestamp, 1000);
+      assert.equal(Object.keys(state.cameras.a?.recentClips ?? {}).length, 10, 'no landed clip id lost');
+    });
+
+    it('stores the last run counters', async () => {
+      const run = { startedAt: 1, finishedAt: 2, uploaded: 3, existing: 4, failed: 0, bytes: 5 };
+      await fixture.store.recordRun(run);
+      assert.deepEqual((await fixture.store.read()).lastRun, run);
+    });
+  });
+}

@@ -1,0 +1,73 @@
+// An in-memory StateStore for core and job tests. Two instances built on one `shared` object act like two
+// runners on one Firestore document. Each call reads and writes the shared document atomically (one tick).
+import type { CameraAdvance, LeaseOutcome, RunCounters, SiteState, StateStore } from '../../src/core/ports.js';
+import { mergeCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
+
+export interface SharedDocument {
+  doc: SiteState | undefined;
+}
+
+export class MemoryStateStore implements StateStore {
+  private failures = 0;
+  readonly shared: SharedDocument;
+
+  constructor(shared: SharedDocument = { doc: undefined }, private readonly initialWatermark = 0) {
+    this.shared = shared;
+  }
+
+  /** The next `count` calls reject, as a store that is unreachable would. */
+  failNext(count: number): void {
+    this.failures = count;
+  }
+
+  private async step<T>(change: (doc: SiteState) => T): Promise<T> {
+    await Promise.resolve();
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('state store unavailable (injected)');
+    }
+    const doc = (this.shared.doc ??= { lastTimestamp: this.initialWatermark, cameras: {}, lease: undefined, lastRun: undefined });
+    const result = change(doc);
+    return structuredClone(result);
+  }
+
+  read(): Promise<SiteState> {
+    return this.step((doc) => doc);
+  }
+
+  acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome> {
+    return this.step((doc): LeaseOutcome => {
+      if (doc.lease && doc.lease.owner !== owner && doc.lease.expiresAt > now) return { acquired: false, heldBy: { ...doc.lease } };
+      doc.lease = { owner, expiresAt: now + ttlMs };
+      return { acquired: true, lease: { ...doc.lease } };
+    });
+  }
+
+  renewLease(owner: string, ttlMs: number, now: number): Promise<boolean> {
+    return this.step((doc) => {
+      if (doc.lease?.owner !== owner) return false;
+      doc.lease = { owner, expiresAt: now + ttlMs };
+      return true;
+    });
+  }
+
+  releaseLease(owner: string): Promise<void> {
+    return this.step((doc) => {
+      if (doc.lease?.owner === owner) doc.lease = undefined;
+    });
+  }
+
+  advanceCamera(advance: CameraAdvance): Promise<SiteState> {
+    return this.step((doc) => {
+      doc.cameras[advance.cameraId] = mergeCameraAdvance(doc.cameras[advance.cameraId], advance);
+      doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras);
+      return doc;
+    });
+  }
+
+  recordRun(counters: RunCounters): Promise<void> {
+    return this.step((doc) => {
+      doc.lastRun = { ...counters };
+    });
+  }
+}
