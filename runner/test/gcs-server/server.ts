@@ -1,0 +1,185 @@
+// A GCS JSON-API test server on loopback, for exactly the calls the runner (and rclone) make. Test code only.
+// Why our own server, and which behaviours follow which Google documents: docs/gcs-test-server.md.
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sendError, sendJson } from './errors.js';
+import { ObjectStore, objectResource } from './object-store.js';
+import { Uploads } from './uploads.js';
+
+export interface FaultPlan {
+  /** Answer this status instead of handling the request. */
+  status?: 429 | 500 | 503;
+  /** Destroy the connection instead of answering. */
+  reset?: boolean;
+  /** How many matching requests get the fault. */
+  count: number;
+  /** Which requests: uploads only (default) or any. */
+  match?: 'upload' | 'any';
+}
+
+export interface GcsTestServer {
+  endpoint: string;
+  port: number;
+  /** Requests seen, by kind: upload, download, metadata, list, delete, bucket. */
+  requests: Record<string, number>;
+  injectFaults(plan: FaultPlan): void;
+  clearFaults(): void;
+  readObject(bucket: string, name: string): Promise<{ bytes: Buffer; metadata: Record<string, string>; contentType: string } | undefined>;
+  objectPath(bucket: string, name: string): string | undefined;
+  listObjects(bucket: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+function kindOf(method: string, path: string): string {
+  if (path.startsWith('/upload/')) return 'upload';
+  if (path.startsWith('/download/')) return 'download';
+  if (method === 'DELETE') return 'delete';
+  if (/^\/storage\/v1\/b\/[^/]+\/o$/.test(path)) return method === 'GET' ? 'list' : 'other';
+  if (/^\/storage\/v1\/b\/[^/]+\/o\//.test(path)) return 'metadata';
+  return 'bucket';
+}
+
+export async function startGcsTestServer(options: { dataDir?: string; buckets?: string[] } = {}): Promise<GcsTestServer> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gcs-test-server-')));
+  const store = new ObjectStore(dataDir);
+  for (const bucket of options.buckets ?? []) store.createBucket(bucket);
+  const requests: Record<string, number> = {};
+  const faults: FaultPlan[] = [];
+  let endpoint = '';
+  const uploads = new Uploads(store, () => endpoint);
+  const sockets = new Set<Socket>();
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const path = url.pathname;
+    const method = request.method ?? 'GET';
+    const kind = kindOf(method, path);
+    requests[kind] = (requests[kind] ?? 0) + 1;
+    const fault = faults.find((plan) => plan.count > 0 && (plan.match === 'any' || kind === 'upload'));
+    if (fault) {
+      fault.count -= 1;
+      if (fault.reset) {
+        request.socket.destroy();
+        return;
+      }
+      request.resume();
+      sendError(response, fault.status ?? 503, 'backendError', 'injected fault');
+      return;
+    }
+    let match: RegExpExecArray | null;
+    if ((match = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path))) {
+      const bucket = decodeURIComponent(match[1] as string);
+      const uploadId = url.searchParams.get('upload_id');
+      if (uploadId && method === 'PUT') return uploads.handleChunk(request, response, uploadId);
+      if (uploadId && method === 'DELETE') return uploads.cancel(response, uploadId);
+      if (!store.hasBucket(bucket)) {
+        request.resume();
+        return sendError(response, 404, 'notFound', 'The specified bucket does not exist.');
+      }
+      if (method === 'POST') return uploads.handleInsert(request, response, bucket, url);
+    }
+    request.resume();
+    if ((match = /^\/(?:download\/)?storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path))) {
+      const bucket = decodeURIComponent(match[1] as string);
+      const object = store.get(bucket, decodeURIComponent(match[2] as string));
+      if (!store.hasBucket(bucket)) return sendError(response, 404, 'notFound', 'The specified bucket does not exist.');
+      if (!object) return sendError(response, 404, 'notFound', 'No such object.');
+      if (method === 'DELETE') {
+        await store.delete(bucket, object.name);
+        response.writeHead(204);
+        response.end();
+        return;
+      }
+      if (url.searchParams.get('alt') === 'media') {
+        response.writeHead(200, { 'content-type': object.contentType, 'content-length': object.size, 'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`, 'x-goog-generation': String(object.generation) });
+        createReadStream(object.path).pipe(response);
+        return;
+      }
+      return sendJson(response, 200, objectResource(object));
+    }
+    if ((match = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
+      // https://cloud.google.com/storage/docs/json_api/v1/objects/list
+      const bucket = decodeURIComponent(match[1] as string);
+      if (!store.hasBucket(bucket)) return sendError(response, 404, 'notFound', 'The specified bucket does not exist.');
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const delimiter = url.searchParams.get('delimiter') ?? '';
+      const maxResults = Number(url.searchParams.get('maxResults') ?? 1000);
+      const after = url.searchParams.get('pageToken') ?? '';
+      const items = [];
+      const prefixes = new Set<string>();
+      let nextPageToken: string | undefined;
+      let lastName = '';
+      for (const object of store.list(bucket)) {
+        if (!object.name.startsWith(prefix) || object.name <= after) continue;
+        const rest = object.name.slice(prefix.length);
+        const cut = delimiter ? rest.indexOf(delimiter) : -1;
+        if (items.length + prefixes.size >= maxResults) {
+          nextPageToken = lastName;
+          break;
+        }
+        lastName = object.name;
+        if (cut >= 0) prefixes.add(prefix + rest.slice(0, cut + delimiter.length));
+        else items.push(objectResource(object));
+      }
+      return sendJson(response, 200, { kind: 'storage#objects', items, prefixes: [...prefixes], ...(nextPageToken ? { nextPageToken } : {}) });
+    }
+    if (path === '/storage/v1/b' && method === 'POST') {
+      const name = (JSON.parse((await readBody(request)) || '{}') as { name?: string }).name ?? '';
+      if (!store.createBucket(name)) return sendError(response, 409, 'conflict', 'Your previous request to create the named bucket succeeded and you already own it.');
+      return sendJson(response, 200, { kind: 'storage#bucket', name, id: name });
+    }
+    if ((match = /^\/storage\/v1\/b\/([^/]+)$/.exec(path)) && method === 'GET') {
+      const name = decodeURIComponent(match[1] as string);
+      if (!store.hasBucket(name)) return sendError(response, 404, 'notFound', 'The specified bucket does not exist.');
+      return sendJson(response, 200, { kind: 'storage#bucket', name, id: name, storageClass: 'STANDARD' });
+    }
+    sendError(response, 404, 'notFound', `not implemented by the test server: ${method} ${path}`);
+  }
+
+  const server = createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (!response.headersSent) sendError(response, 500, 'backendError', String(error));
+      else response.destroy();
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  endpoint = `http://127.0.0.1:${port}`;
+
+  return {
+    endpoint,
+    port,
+    requests,
+    injectFaults: (plan) => faults.push({ ...plan }),
+    clearFaults: () => {
+      faults.length = 0;
+    },
+    async readObject(bucket, name) {
+      const object = store.get(bucket, name);
+      if (!object) return undefined;
+      return { bytes: await readFile(object.path), metadata: object.metadata, contentType: object.contentType };
+    },
+    objectPath: (bucket, name) => store.get(bucket, name)?.path,
+    listObjects: async (bucket) => store.list(bucket).map((object) => object.name),
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  let body = '';
+  for await (const chunk of request) body += String(chunk);
+  return body;
+}

@@ -1,0 +1,135 @@
+// The GCS adapter against the GCS JSON-API test server over real HTTP: the ClipSink conformance suite, retries,
+// and the server-side checks the runner relies on (preconditions on every upload type, CRC32C).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { createGcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
+import { createLogger } from '../../src/log.js';
+import { clipOf, clipSinkConformance } from '../conformance/clip-sink-suite.js';
+import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+
+const lines: string[] = [];
+const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
+let server: GcsTestServer;
+let bucketCounter = 0;
+
+before(async () => {
+  server = await startGcsTestServer();
+});
+after(async () => {
+  await server.close();
+});
+
+async function freshBucket(): Promise<string> {
+  const name = `bucket-${++bucketCounter}`;
+  const response = await fetch(`${server.endpoint}/storage/v1/b?project=demo`, { method: 'POST', body: JSON.stringify({ name }) });
+  assert.equal(response.status, 200);
+  return name;
+}
+
+function sinkOptions(bucket: string, overrides: Partial<GcsSinkOptions> = {}): GcsSinkOptions {
+  return {
+    bucket, projectId: 'demo-project', keyFilename: undefined, apiEndpoint: server.endpoint,
+    resumableThresholdBytes: 100_000, chunkSizeBytes: 256 * 1024, maxAttempts: 4, baseBackoffMs: 5, logger, ...overrides,
+  };
+}
+
+clipSinkConformance(
+  'GCS (JSON-API test server)',
+  async () => {
+    const bucket = await freshBucket();
+    return { sink: createGcsClipSink(sinkOptions(bucket)), readBack: (name) => server.readObject(bucket, name), teardown: async () => {} };
+  },
+  { small: 10_000, large: 700_000 },
+);
+
+describe('GCS sink retries', () => {
+  beforeEach(() => {
+    lines.length = 0;
+  });
+
+  for (const [label, fault] of [
+    ['503', { status: 503 as const, count: 2 }],
+    ['429', { status: 429 as const, count: 2 }],
+    ['a connection reset', { reset: true, count: 2 }],
+  ] as const) {
+    it(`retries on ${label} with a fresh source stream, within maxAttempts`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(500_000);
+      let opens = 0;
+      const open = clipOf(bytes);
+      server.injectFaults({ ...fault, match: 'upload' });
+      const result = await createGcsClipSink(sinkOptions(bucket)).putIfAbsent(
+        { name: 'cam/retry.mp4', contentType: 'video/mp4', metadata: {}, size: undefined },
+        () => ((opens += 1), open()),
+      );
+      assert.equal(result.outcome, 'created');
+      assert.equal(result.attempts, 3);
+      assert.equal(opens, 3, 'each attempt fetched the clip again');
+      assert.ok((await server.readObject(bucket, 'cam/retry.mp4'))?.bytes.equals(bytes));
+      assert.equal(lines.filter((line) => line.includes('"upload.retry"')).length, 2);
+    });
+  }
+
+  it('gives up after maxAttempts with a clear error, leaving no object', async () => {
+    const bucket = await freshBucket();
+    server.injectFaults({ status: 503, count: 10, match: 'upload' });
+    await assert.rejects(
+      createGcsClipSink(sinkOptions(bucket, { maxAttempts: 3 })).putIfAbsent({ name: 'cam/never.mp4', contentType: 'video/mp4', metadata: {}, size: undefined }, clipOf(randomBytes(1000))),
+      /upload of cam\/never.mp4 failed after 3 attempt\(s\)/,
+    );
+    server.clearFaults();
+    assert.equal(await server.readObject(bucket, 'cam/never.mp4'), undefined);
+  });
+
+  it('does not retry a 404 (missing bucket)', async () => {
+    let opens = 0;
+    await assert.rejects(
+      createGcsClipSink(sinkOptions('no-such-bucket')).putIfAbsent({ name: 'x.mp4', contentType: 'video/mp4', metadata: {}, size: undefined }, () => ((opens += 1), clipOf(randomBytes(10))())),
+      /after 1 attempt/,
+    );
+    assert.equal(opens, 1);
+  });
+
+  it('probeWrite creates a check object', async () => {
+    const bucket = await freshBucket();
+    await createGcsClipSink(sinkOptions(bucket)).probeWrite();
+    assert.match((await server.listObjects(bucket))[0] ?? '', /^_nvr-backup\/check\/.+\.txt$/);
+  });
+});
+
+describe('GCS test server semantics the runner relies on', () => {
+  const upload = (bucket: string, query: string, init: RequestInit) => fetch(`${server.endpoint}/upload/storage/v1/b/${bucket}/o?${query}`, init);
+
+  it('answers 412 to ifGenerationMatch=0 for media, multipart and resumable uploads of an existing object', async () => {
+    const bucket = await freshBucket();
+    assert.equal((await upload(bucket, 'uploadType=media&name=a&ifGenerationMatch=0', { method: 'POST', body: 'first' })).status, 200);
+    assert.equal((await upload(bucket, 'uploadType=media&name=a&ifGenerationMatch=0', { method: 'POST', body: 'second' })).status, 412);
+    const boundary = 'xyz';
+    const multipart = `--${boundary}\r\nContent-Type: application/json\r\n\r\n{"name":"a"}\r\n--${boundary}\r\nContent-Type: video/mp4\r\n\r\nsecond\r\n--${boundary}--`;
+    assert.equal((await upload(bucket, 'uploadType=multipart&ifGenerationMatch=0', { method: 'POST', headers: { 'content-type': `multipart/related; boundary=${boundary}` }, body: multipart })).status, 412);
+    assert.equal((await upload(bucket, 'uploadType=resumable&name=a&ifGenerationMatch=0', { method: 'POST', body: '{}' })).status, 412);
+    assert.equal((await server.readObject(bucket, 'a'))?.bytes.toString(), 'first');
+  });
+
+  it('checks the precondition again when a resumable upload finishes (the object appeared meanwhile)', async () => {
+    const bucket = await freshBucket();
+    const start = await upload(bucket, 'uploadType=resumable&name=b&ifGenerationMatch=0', { method: 'POST', body: '{}' });
+    const location = start.headers.get('location') ?? '';
+    await upload(bucket, 'uploadType=media&name=b', { method: 'POST', body: 'winner' });
+    const finish = await fetch(location, { method: 'PUT', headers: { 'content-range': 'bytes 0-4/5' }, body: 'loser' });
+    assert.equal(finish.status, 412);
+    assert.equal((await server.readObject(bucket, 'b'))?.bytes.toString(), 'winner');
+  });
+
+  it('rejects an upload whose CRC32C does not match, and creates nothing', async () => {
+    const bucket = await freshBucket();
+    const response = await upload(bucket, 'uploadType=media&name=c', { method: 'POST', headers: { 'x-goog-hash': 'crc32c=AAAAAA==' }, body: '123456789' });
+    assert.equal(response.status, 400);
+    assert.equal(await server.readObject(bucket, 'c'), undefined);
+    // The standard CRC32C check value of "123456789" is 0xE3069283.
+    const good = await upload(bucket, 'uploadType=media&name=c', { method: 'POST', headers: { 'x-goog-hash': `crc32c=${Buffer.from('e3069283', 'hex').toString('base64')}` }, body: '123456789' });
+    assert.equal(good.status, 200);
+  });
+});
