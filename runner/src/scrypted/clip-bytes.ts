@@ -1,0 +1,55 @@
+// Fetches one clip's MP4 bytes over HTTP(S), as a stream (protocol §11): never through RPC, whose messages the
+// server caps at 20 MB and the websocket at 100 MiB.
+import type { Agent } from 'node:http';
+import type { ClipStream } from '../core/ports.js';
+import { UnsupportedClipError } from '../core/errors.js';
+import { sendRequest } from './http-request.js';
+import type { MediaManager } from './connection.js';
+
+export interface VideoClipShape {
+  id: string;
+  videoId?: string;
+  resources?: { video?: { href?: string } };
+}
+
+export interface ByteFetchContext {
+  baseUrl: string;
+  token: string;
+  agent: Agent;
+  timeoutMs: number;
+}
+
+/** Only the path and query of a URL Scrypted gave us: its host part can be wrong (protocol §8). */
+export function resolveOnBase(reference: string, baseUrl: string): URL {
+  const given = new URL(reference, baseUrl);
+  return new URL(`${given.pathname}${given.search}`, baseUrl);
+}
+
+async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<string, string>, signal?: AbortSignal): Promise<ClipStream> {
+  const response = await sendRequest(url, { agent: context.agent, timeoutMs: context.timeoutMs, headers, signal });
+  if (response.statusCode !== 200) {
+    response.resume();
+    throw Object.assign(new Error(`Scrypted answered HTTP ${response.statusCode} for clip bytes at ${url.pathname}`), { status: response.statusCode });
+  }
+  const length = Number(response.headers['content-length']);
+  return { stream: response, size: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
+}
+
+export async function openClipBytes(
+  clip: VideoClipShape,
+  device: Record<string, (...args: unknown[]) => Promise<unknown>>,
+  mediaManager: MediaManager,
+  context: ByteFetchContext,
+  signal?: AbortSignal,
+): Promise<ClipStream> {
+  const href = clip.resources?.video?.href;
+  if (href) return streamFrom(resolveOnBase(href, context.baseUrl), context, { authorization: `Bearer ${context.token}` }, signal);
+  const mediaObject = (await device.getVideoClip?.(clip.videoId ?? clip.id)) as { mimeType?: string } | undefined;
+  if (!mediaObject) throw new Error(`Scrypted has no video for clip ${clip.id}`);
+  if (mediaObject.mimeType === 'x-scrypted/x-ffmpeg-input') {
+    throw new UnsupportedClipError(`clip ${clip.id} is only an ffmpeg/RTSP input (no file to stream); this runner does not remux`);
+  }
+  const localUri = await mediaManager.convertMediaObject(mediaObject, 'text/x-local-uri');
+  if (typeof localUri !== 'string') throw new Error(`Scrypted gave no local URI for clip ${clip.id}`);
+  return streamFrom(resolveOnBase(localUri, context.baseUrl), context, {}, signal);
+}

@@ -1,0 +1,114 @@
+// One live connection to Scrypted: login, the engine.io socket at /endpoint/@scrypted/core/engine.io/api/, the
+// RPC peer, and the handshake (scrypted-protocol.md §7), which ends when the server pushes setSystemState.
+import type { Agent } from 'node:http';
+import { Socket } from 'engine.io-client';
+import { frameReceiver, sendFramed } from './rpc-framing.js';
+import { RpcPeer } from './rpc-peer.js';
+import { DeviceTable, type SystemState } from './device-table.js';
+import { tlsOptions, explainTlsError, type TlsSettings } from './tls.js';
+
+export const ENGINE_PATH = '/endpoint/@scrypted/core/engine.io/api';
+const ONEWAY_METHODS = ['notify', 'updateDeviceState', 'setSystemState', 'ioEvent', 'setNativeId'];
+
+/** The object the client hands the server in the handshake; the server calls its oneway methods. */
+class ClientRemote {
+  readonly __proxy_oneway_methods = ONEWAY_METHODS;
+  constructor(private readonly devices: DeviceTable, private readonly ready: () => void) {}
+  setSystemState(state: SystemState): void {
+    this.devices.replace(state);
+    this.ready();
+  }
+  updateDeviceState(id: string, state: SystemState[string] | undefined): void {
+    this.devices.update(id, state);
+  }
+  notify(id: string, details: { property?: string; mixinId?: string }, data: unknown): void {
+    if (details?.property && !details.mixinId) this.devices.setProperty(id, details.property, data);
+  }
+  ioEvent(): void {}
+  setNativeId(): void {}
+}
+
+export interface ConnectionOptions extends TlsSettings {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  agent: Agent;
+}
+
+export interface PluginApi {
+  getMediaManager(): Promise<MediaManager>;
+  getDeviceById(id: string): Promise<Record<string, (...args: unknown[]) => Promise<unknown>>>;
+}
+
+export interface MediaManager {
+  convertMediaObject(mediaObject: unknown, toMimeType: string): Promise<unknown>;
+  convertMediaObjectToBuffer(mediaObject: unknown, toMimeType: string): Promise<Buffer>;
+}
+
+export class ScryptedConnection {
+  private closed = false;
+
+  private constructor(
+    readonly peer: RpcPeer,
+    private readonly socket: Socket,
+    readonly api: PluginApi,
+    readonly devices: DeviceTable,
+  ) {}
+
+  get alive(): boolean {
+    return !this.closed && !this.peer.killed;
+  }
+
+  static async open(options: ConnectionOptions): Promise<ScryptedConnection> {
+    const url = new URL(options.baseUrl);
+    const tls = tlsOptions(options);
+    const socket = new Socket(`${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`, {
+      path: ENGINE_PATH,
+      transports: ['websocket'],
+      extraHeaders: { Authorization: `Bearer ${options.token}` },
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.ca ? { ca: tls.ca.toString() } : {}),
+    });
+    const peer = new RpcPeer((message, buffers) => sendFramed(socket, message, buffers), options.timeoutMs);
+    const devices = new DeviceTable();
+    let api: PluginApi | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Scrypted handshake did not finish within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const remote = new ClientRemote(devices, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      peer.params.getRemote = async (pluginApi: PluginApi) => {
+        api = pluginApi;
+        return remote;
+      };
+      socket.on('error', (error: unknown) => {
+        clearTimeout(timer);
+        reject(explainTlsError((error as { description?: unknown }).description ?? error));
+      });
+      socket.on('close', (reason: string) => {
+        clearTimeout(timer);
+        peer.kill(new Error(`connection to Scrypted closed (${reason})`));
+        reject(new Error(`connection to Scrypted closed during the handshake (${reason})`));
+      });
+    });
+    socket.on('message', frameReceiver((message, buffers) => void peer.handleMessage(message, buffers)));
+    try {
+      await ready;
+    } catch (error) {
+      socket.close();
+      throw error;
+    }
+    const connection = new ScryptedConnection(peer, socket, api as PluginApi, devices);
+    socket.on('close', () => {
+      connection.closed = true;
+    });
+    return connection;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.peer.kill(new Error('connection to Scrypted closed by the runner'));
+    this.socket.close();
+  }
+}

@@ -1,0 +1,37 @@
+// Logging in to Scrypted (scrypted-protocol.md §2). Over HTTPS, GET /login with HTTP Basic returns the long-lived
+// user token, which survives server restarts; over plain HTTP, POST /login. A wrong password is an HTTP 200 whose
+// JSON carries `error`: checked here, never the status alone.
+import type { Agent } from 'node:http';
+import { readText, sendRequest } from './http-request.js';
+
+export interface LoginResult {
+  /** The credential for `Authorization: Bearer …` on every later request. */
+  token: string;
+  /** True when it is the long-lived per-user token (else the 1-day token, which dies with the server). */
+  longLived: boolean;
+}
+
+export async function login(baseUrl: string, username: string, password: string, agent: Agent, timeoutMs: number): Promise<LoginResult> {
+  const url = new URL('/login', baseUrl);
+  const basic = baseUrl.startsWith('https:');
+  const response = await sendRequest(url, {
+    agent,
+    timeoutMs,
+    method: basic ? 'GET' : 'POST',
+    headers: basic
+      ? { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
+      : { 'content-type': 'application/json' },
+    ...(basic ? {} : { body: JSON.stringify({ username, password }) }),
+  });
+  const text = await readText(response);
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`Scrypted login failed: HTTP ${response.statusCode} with a body that is not JSON (is SCRYPTED_HOST a Scrypted server?)`);
+  }
+  if (typeof body.error === 'string') throw new Error(`Scrypted login failed for user ${JSON.stringify(username)}: ${body.error}`);
+  if (typeof body.token === 'string') return { token: body.token, longLived: true };
+  if (typeof body.authorization === 'string') return { token: body.authorization.replace(/^Bearer /, ''), longLived: false };
+  throw new Error(`Scrypted login failed: HTTP ${response.statusCode} without a token`);
+}

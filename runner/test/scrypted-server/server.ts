@@ -1,0 +1,271 @@
+// A protocol-faithful Scrypted test server (scrypted-protocol.md): /login, auth, the engine.io endpoint of
+// @scrypted/core with the server side of the RPC peer and the handshake, VideoClips devices whose clips are MP4
+// bytes served by href (with auth) and on the public file host (no auth), both with HTTP Range. Test code only.
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket as NetSocket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Server as EngineServer, type Socket as EngineSocket } from 'engine.io';
+import { RpcPeer } from '../../src/scrypted/rpc-peer.js';
+import { frameReceiver, sendFramed } from '../../src/scrypted/rpc-framing.js';
+import { Auth } from './auth.js';
+import { generatedClip, mp4Header, sha256Of } from './mp4.js';
+import {
+  HREF_PREFIX, MediaManagerImpl, PluginAPIProxy, PUBLIC_PREFIX, publicHash, type ServerWorld, type TestCamera, type TestClip,
+} from './plugin-api.js';
+
+export type { TestCamera, TestClip };
+
+export interface TestServerOptions {
+  cameras: TestCamera[];
+  tls?: boolean;
+  username?: string;
+  password?: string;
+  /** Start with no user: the first POST /login creates the admin (protocol §2). */
+  fresh?: boolean;
+  /** Extra devices without VideoClips, to prove the client filters by interface. */
+  otherDevices?: Array<{ id: string; name: string; interfaces: string[] }>;
+}
+
+export interface ScryptedTestServer {
+  baseUrl: string;
+  port: number;
+  username: string;
+  password: string;
+  /** PEM of the self-signed certificate in TLS mode. */
+  certPem: string | undefined;
+  certFile: string | undefined;
+  /** Live RPC peers of connected clients (to observe finalize). */
+  peers: Set<RpcPeer>;
+  /** Raw RPC messages received from clients, in order (type only matters to most tests). */
+  received: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+  restart(): Promise<void>;
+  addClip(cameraId: string, clip: TestClip): void;
+  dropSockets(): void;
+  stallStreams(on: boolean): void;
+  clipSha256(clipId: string): Promise<string>;
+  clipBytes(clipId: string): Readable;
+  shortLivedToken(): string;
+  longLivedToken(): string;
+}
+
+function selfSignedCertificate(): { key: Buffer; cert: Buffer; certFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'scrypted-test-tls-'));
+  const keyFile = join(dir, 'key.pem');
+  const certFile = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  return { key: readFileSync(keyFile), cert: readFileSync(certFile), certFile };
+}
+
+function systemState(cameras: Map<string, TestCamera>, others: TestServerOptions['otherDevices']) {
+  const state: Record<string, Record<string, { value: unknown }>> = {};
+  for (const camera of cameras.values()) {
+    state[camera.id] = {
+      id: { value: camera.id }, name: { value: camera.name }, type: { value: 'Camera' },
+      interfaces: { value: camera.interfaces ?? ['VideoCamera', 'VideoClips', 'Settings'] }, pluginId: { value: '@test/videoclips-fixture' },
+    };
+  }
+  for (const device of others ?? []) {
+    state[device.id] = { id: { value: device.id }, name: { value: device.name }, interfaces: { value: device.interfaces } };
+  }
+  return state;
+}
+
+export async function startScryptedTestServer(options: TestServerOptions): Promise<ScryptedTestServer> {
+  const username = options.username ?? 'admin';
+  const password = options.password ?? 'test-password-1';
+  const auth = new Auth();
+  if (!options.fresh) auth.addUser(username, password);
+  const cameras = new Map(options.cameras.map((camera) => [camera.id, { ...camera, clips: [...camera.clips] }]));
+  const published = new Map<string, TestClip>();
+  const findClip = (id: string) => [...cameras.values()].flatMap((camera) => camera.clips).find((clip) => clip.id === id);
+  const world: ServerWorld = {
+    cameras,
+    publish(clip) {
+      const hash = publicHash(clip.id);
+      published.set(hash, clip);
+      return hash;
+    },
+    headerBytes: (clip) => mp4Header(clip.duration),
+  };
+  const sizeOf = (clip: TestClip) => (clip.file ? statSync(clip.file).size : clip.generate?.sizeBytes ?? 4096);
+  const bytesOf = (clip: TestClip, start?: number, end?: number): Readable =>
+    clip.file
+      ? createReadStream(clip.file, { start, end })
+      : generatedClip(sizeOf(clip), clip.generate?.seed ?? 1, clip.duration, start, end);
+  const tls = options.tls ? selfSignedCertificate() : undefined;
+  const engine = new EngineServer({ pingInterval: 25_000, pingTimeout: 120_000, maxHttpBufferSize: 20_000_000, perMessageDeflate: true });
+  const peers = new Set<RpcPeer>();
+  const received: Array<Record<string, unknown>> = [];
+  const sockets = new Set<NetSocket>();
+  let stalled = false;
+
+  const engineSockets = new Set<EngineSocket>();
+  engine.on('connection', (socket: EngineSocket) => {
+    engineSockets.add(socket);
+    const peer = new RpcPeer((message, buffers) => sendFramed(socket, message, buffers), 0);
+    peers.add(peer);
+    socket.on('message', frameReceiver((message, buffers) => {
+      received.push(message);
+      void peer.handleMessage(message, buffers);
+    }));
+    socket.on('close', () => {
+      engineSockets.delete(socket);
+      peers.delete(peer);
+      peer.kill(new Error('socket closed'));
+    });
+    // The handshake, server side (protocol §7): ask for getRemote, call it with the PluginAPI, push the state.
+    void (async () => {
+      const getRemote = (await peer.getParam('getRemote')) as (api: unknown, pluginId: unknown, host: unknown) => Promise<Record<string, (...a: unknown[]) => unknown>>;
+      const remote = await getRemote(new PluginAPIProxy(world, new MediaManagerImpl(world)), undefined, { serverVersion: '0.144.2' });
+      await remote.setSystemState?.(systemState(cameras, options.otherDevices));
+    })().catch(() => socket.close());
+  });
+
+  function sendJson(response: ServerResponse, status: number, body: unknown) {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
+
+  function loginResult(user: string, includeToken: boolean) {
+    const token = auth.shortLivedToken(user);
+    return {
+      authorization: `Bearer ${token}`, queryToken: { scryptedToken: token }, username: user,
+      ...(includeToken ? { token: auth.users.get(user)?.token } : {}), expiration: 86_400_000, externalAddresses: [], addresses: [],
+    };
+  }
+
+  async function handleLogin(request: IncomingMessage, response: ServerResponse) {
+    if (request.method === 'POST') {
+      let body = '';
+      for await (const chunk of request) body += String(chunk);
+      const form = (request.headers['content-type'] ?? '').includes('json') ? (JSON.parse(body || '{}') as Record<string, string>) : Object.fromEntries(new URLSearchParams(body));
+      const name = form.username ?? '';
+      if (auth.users.size === 0) {
+        auth.addUser(name, form.password ?? '');
+        return sendJson(response, 200, loginResult(name, true));
+      }
+      const verdict = auth.check(name, form.password ?? '');
+      if (verdict === 'no-user') return sendJson(response, 200, { error: 'User does not exist.', hasLogin: true });
+      if (verdict === 'bad-password') return sendJson(response, 200, { error: 'Incorrect password.', hasLogin: true });
+      return sendJson(response, 200, loginResult(name, false));
+    }
+    const header = request.headers.authorization ?? '';
+    if (header.startsWith('Basic ') && tls) {
+      const [name = '', pass = ''] = Buffer.from(header.slice(6), 'base64').toString().split(/:(.*)/s);
+      const verdict = auth.check(name, pass);
+      if (verdict !== 'ok') return sendJson(response, 200, { error: verdict === 'no-user' ? 'User does not exist.' : 'Incorrect password.', hasLogin: true });
+      return sendJson(response, 200, loginResult(name, true));
+    }
+    const user = auth.userOfRequest(request);
+    if (!user) return sendJson(response, 200, { error: 'Not logged in.', hasLogin: auth.users.size > 0 });
+    return sendJson(response, 200, loginResult(user, false));
+  }
+
+  function serveClip(request: IncomingMessage, response: ServerResponse, clip: TestClip) {
+    const size = sizeOf(clip);
+    const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
+    if (stalled) {
+      response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': size });
+      response.flushHeaders();
+      return; // never sends a byte: the client's timeout must fire
+    }
+    if (range) {
+      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      response.writeHead(206, { 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
+      bytesOf(clip, start, end).pipe(response);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-length': size });
+    bytesOf(clip).pipe(response);
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://x');
+    if (url.pathname === '/login') return handleLogin(request, response);
+    if (url.pathname.startsWith('/endpoint/@scrypted/core/engine.io/api')) {
+      if (!auth.userOfRequest(request)) return sendJson(response, 401, { error: 'Not Authorized' });
+      return engine.handleRequest(request as never, response as never);
+    }
+    if (url.pathname.startsWith(PUBLIC_PREFIX)) {
+      const clip = published.get(url.pathname.slice(PUBLIC_PREFIX.length).replace(/\.mp4$/, ''));
+      return clip ? serveClip(request, response, clip) : sendJson(response, 404, { error: 'not found' });
+    }
+    if (url.pathname.startsWith(HREF_PREFIX)) {
+      if (!auth.userOfRequest(request)) return sendJson(response, 401, { error: 'Not Authorized' });
+      const clip = findClip(decodeURIComponent(url.pathname.slice(HREF_PREFIX.length).replace(/\.mp4$/, '')));
+      return clip ? serveClip(request, response, clip) : sendJson(response, 404, { error: 'not found' });
+    }
+    sendJson(response, 404, { error: 'not found' });
+  }
+
+  let server: Server;
+  let port = 0;
+  const listen = async () => {
+    const handler = (request: IncomingMessage, response: ServerResponse) => {
+      route(request, response).catch((error: unknown) => {
+        if (!response.headersSent) sendJson(response, 500, { error: String(error) });
+        else response.destroy();
+      });
+    };
+    server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler) : createHttpServer(handler);
+    server.on('connection', (socket: NetSocket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    server.on('upgrade', (request: IncomingMessage, socket: NetSocket, head: Buffer) => {
+      if (!auth.userOfRequest(request)) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      engine.handleUpgrade(request as never, socket as never, head);
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  };
+  const stop = async () => {
+    for (const socket of engineSockets) socket.close();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  await listen();
+  const baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+
+  return {
+    baseUrl, port, username, password, certPem: tls?.cert.toString(), certFile: tls?.certFile, peers, received,
+    close: stop,
+    async restart() {
+      await stop();
+      auth.newProcess();
+      await listen();
+    },
+    addClip(cameraId, clip) {
+      cameras.get(cameraId)?.clips.push(clip);
+    },
+    dropSockets() {
+      for (const socket of engineSockets) socket.close();
+    },
+    stallStreams(on) {
+      stalled = on;
+    },
+    async clipSha256(clipId) {
+      const clip = findClip(clipId);
+      if (!clip) throw new Error(`no clip ${clipId}`);
+      return sha256Of(bytesOf(clip));
+    },
+    clipBytes(clipId) {
+      const clip = findClip(clipId);
+      if (!clip) throw new Error(`no clip ${clipId}`);
+      return bytesOf(clip);
+    },
+    shortLivedToken: () => auth.shortLivedToken(username),
+    longLivedToken: () => auth.users.get(username)?.token ?? '',
+  };
+}
