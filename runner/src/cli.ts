@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+// The runner's commands. Configuration comes from the environment; a bad configuration is reported in full,
+// with exit code 2, before anything is contacted or written.
+import { Command, InvalidArgumentError } from 'commander';
+import { loadConfig, type RunnerConfig } from './config.js';
+import { createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
+import { parseDuration } from './duration.js';
+import { runCommand } from './commands/run.js';
+import { daemonCommand } from './commands/daemon.js';
+import { statusCommand } from './commands/status.js';
+import { checkCommand } from './commands/check.js';
+
+export const EXIT_CONFIG = 2;
+
+class ConfigExit extends Error {}
+
+function configuredOrExit(): { config: RunnerConfig; logger: Logger } {
+  const result = loadConfig(process.env);
+  if (!result.ok) {
+    process.stderr.write(`configuration error (nothing was contacted or written):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write('see .env.example for every setting\n');
+    throw new ConfigExit();
+  }
+  registerSecret(result.config.scrypted.password);
+  return { config: result.config, logger: createLogger({ level: result.config.logLevel }) };
+}
+
+/** SIGTERM/SIGINT abort the run: the current upload is abandoned cleanly and what landed is kept. */
+function stopSignal(): AbortSignal {
+  const controller = new AbortController();
+  const stop = (name: string) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`${name} received: finishing cleanly (send again to exit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return controller.signal;
+}
+
+function durationOption(value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command()
+    .name('nvr-backup')
+    .description('Backs up Scrypted NVR clips to a Google Cloud Storage bucket (settings: environment, see .env.example)')
+    .exitOverride()
+    .showHelpAfterError();
+  program
+    .command('run')
+    .description('one backup run; exit 0 only when every completed clip is in the bucket')
+    .option('--dry-run', 'list the clips that would be uploaded; write nothing', false)
+    .action(async (options: { dryRun: boolean }) => {
+      const { config, logger } = configuredOrExit();
+      setExitCode(await runCommand(config, logger, { dryRun: options.dryRun, signal: stopSignal() }));
+    });
+  program
+    .command('daemon')
+    .description('run, sleep, repeat (never overlapping); the container default')
+    .option('--every <duration>', 'time between run starts, e.g. 30m, 1h', durationOption, 3_600_000)
+    .action(async (options: { every: number }) => {
+      const { config, logger } = configuredOrExit();
+      setExitCode(await daemonCommand(config, logger, options.every, stopSignal()));
+    });
+  program
+    .command('status')
+    .description('the watermark per camera, from the state document')
+    .option('--json', 'print JSON instead of a table', false)
+    .action(async (options: { json: boolean }) => {
+      const { config } = configuredOrExit();
+      setExitCode(await statusCommand(config, options));
+    });
+  program
+    .command('check')
+    .description('preflight: Scrypted login, a bucket write, the state document')
+    .action(async () => {
+      const { config, logger } = configuredOrExit();
+      setExitCode(await checkCommand(config, logger));
+    });
+  return program;
+}
+
+async function main(): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(process.argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof ConfigExit) return EXIT_CONFIG;
+    const commanderError = error as { code?: string; exitCode?: number };
+    if (commanderError.code?.startsWith('commander.')) {
+      return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? 0 : EXIT_CONFIG;
+    }
+    process.stderr.write(`error: ${scrubSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main();

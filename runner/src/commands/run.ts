@@ -1,0 +1,41 @@
+// `run`: one backup run, or with --dry-run the list of what would be uploaded (nothing is written).
+import type { RunnerConfig } from '../config.js';
+import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
+import type { Logger } from '../log.js';
+import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
+
+export async function runOnce(config: RunnerConfig, logger: Logger, options: { dryRun: boolean; signal: AbortSignal }): Promise<RunResult> {
+  const state = await createStateStore(config);
+  try {
+    const source = await connectSource(config, logger);
+    try {
+      return await runBackup(
+        { source, sink: await createSink(config, logger), state, logger },
+        {
+          owner: runnerIdentity(),
+          leaseMs: config.leaseMs,
+          cameraConcurrency: config.cameraConcurrency,
+          plan: { lookbackMs: config.lookbackMs, settleMs: config.settleMs, openClipMaxMs: 3_600_000 },
+          objectPrefix: config.objectPrefix,
+          backfillMs: config.backfillMs,
+          dryRun: options.dryRun,
+          signal: options.signal,
+        },
+      );
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await state.close();
+  }
+}
+
+export async function runCommand(config: RunnerConfig, logger: Logger, options: { dryRun: boolean; signal: AbortSignal }): Promise<number> {
+  const result = await runOnce(config, logger, options);
+  if (options.dryRun) {
+    process.stdout.write(`dry run: ${result.dryRunObjects.length} clip(s) would be uploaded\n`);
+    for (const name of result.dryRunObjects) process.stdout.write(`  ${name}\n`);
+  }
+  process.stderr.write(`${result.summary}\n`);
+  return exitCodeOf(result);
+}
