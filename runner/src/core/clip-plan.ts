@@ -21,8 +21,8 @@ export interface CameraPlan {
   toBackup: Clip[];
   /** Clips that have not ended `settle` ago: the next run takes them. */
   stillRecording: Clip[];
-  /** Clips already recorded in the state as landed. */
-  alreadyInBucket: number;
+  /** Clips the state records as already in the bucket (the watermark may pass them), in chronological order. */
+  alreadyInBucket: Clip[];
   /** Clips listed more than once (same id), counted once. */
   duplicates: number;
   /** Clips that cannot be backed up: empty id, unusable times. Reported, never uploaded. */
@@ -58,7 +58,7 @@ export function planCameraClips(
   now: number,
   settings: PlanSettings,
 ): CameraPlan {
-  const plan: CameraPlan = { toBackup: [], stillRecording: [], alreadyInBucket: 0, duplicates: 0, invalid: [] };
+  const plan: CameraPlan = { toBackup: [], stillRecording: [], alreadyInBucket: [], duplicates: 0, invalid: [] };
   const seen = new Set<string>();
   const windowStart = watermark - settings.lookbackMs;
   for (const clip of listed) {
@@ -73,7 +73,7 @@ export function planCameraClips(
     }
     seen.add(clip.id);
     if (state?.recentClips[clip.id] !== undefined) {
-      plan.alreadyInBucket += 1;
+      plan.alreadyInBucket.push(clip);
       continue;
     }
     if (clipEnd(clip) <= windowStart) continue;
@@ -84,5 +84,6 @@ export function planCameraClips(
     plan.toBackup.push(clip);
   }
   plan.toBackup.sort(compareClips);
+  plan.alreadyInBucket.sort(compareClips);
   return plan;
 }

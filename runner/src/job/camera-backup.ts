@@ -1,7 +1,7 @@
 // Backs up one camera: lists its clips, plans, uploads them in chronological order, and advances its watermark
 // after each clip that landed. A failed clip stops the advance (the next run retries it), not the uploads.
 import { clipEnd } from '../core/clip-time.js';
-import { listingWindow, planCameraClips, type PlanSettings } from '../core/clip-plan.js';
+import { compareClips, listingWindow, planCameraClips, type PlanSettings } from '../core/clip-plan.js';
 import { isUnsupportedClipError } from '../core/errors.js';
 import { objectMetadata, objectName } from '../core/object-name.js';
 import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore } from '../core/ports.js';
@@ -59,14 +59,24 @@ export async function backupCamera(camera: Camera, stored: CameraState | undefin
       window,
       listed: listed.length,
       toBackup: plan.toBackup.length,
-      alreadyInBucket: plan.alreadyInBucket,
+      alreadyInBucket: plan.alreadyInBucket.length,
       stillRecording: plan.stillRecording.length,
       duplicates: plan.duplicates,
     },
     `${camera.name}: ${plan.toBackup.length} clip(s) to back up`,
   );
 
-  const outcomes = new Map<string, ClipOutcome>();
+  // The watermark advances over the clips of this window in order: those uploaded now and those the state
+  // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip).
+  const sequence = [...plan.toBackup, ...plan.alreadyInBucket].sort(compareClips);
+  const outcomes = new Map<string, ClipOutcome>(plan.alreadyInBucket.map((clip) => [clip.id, 'landed']));
+  const advanceTo = async (next: number, landed: Record<string, number>) => {
+    await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
+    if (next > watermark) {
+      log.info({ event: 'state.advanced', from: watermark, to: next }, 'watermark advanced');
+      watermark = next;
+    }
+  };
   for (const clip of plan.toBackup) {
     if (context.signal.aborted) break;
     const name = objectName(camera, clip, context.objectPrefix);
@@ -78,20 +88,8 @@ export async function backupCamera(camera: Camera, stored: CameraState | undefin
     const landed = await uploadClip(camera, clip, name, context, log);
     outcomes.set(clip.id, landed ? 'landed' : 'failed');
     if (!landed) continue;
-    const next = advanceOverLanded(watermark, plan.toBackup, outcomes);
     try {
-      const end = clipEnd(clip);
-      await state.advanceCamera({
-        cameraId: camera.id,
-        name: camera.name,
-        lastTimestamp: next,
-        landed: { [clip.id]: end },
-        forgetBefore: next - context.plan.lookbackMs,
-      });
-      if (next > watermark) {
-        log.info({ event: 'state.advanced', from: watermark, to: next }, 'watermark advanced');
-        watermark = next;
-      }
+      await advanceTo(advanceOverLanded(watermark, sequence, outcomes), { [clip.id]: clipEnd(clip) });
     } catch (error) {
       // The clip is in the bucket but the state does not say so: the next run uploads it again and gets
       // "already there". Stop this camera: its watermark must not be advanced past an unrecorded clip.
@@ -100,6 +98,8 @@ export async function backupCamera(camera: Camera, stored: CameraState | undefin
       return;
     }
   }
+  const next = advanceOverLanded(watermark, sequence, outcomes);
+  if (!context.dryRun && next > watermark) await advanceTo(next, {});
 }
 
 /** Uploads one clip; true when it is in the bucket (created or already there). Errors are counted, not thrown. */
