@@ -1,0 +1,65 @@
+// The runner's identity: a service account that can only add objects to the clip bucket, and read and write
+// documents of the state database, nothing else.
+import { Construct } from 'constructs';
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role/index.js';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { ServiceAccountKey } from '@cdktf/provider-google/lib/service-account-key/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+
+/**
+ * What the runner's Firestore transactions need: read the state document, create it once, update it
+ * (https://cloud.google.com/firestore/docs/security/iam#permissions), and the database's metadata, which the
+ * client reads. No delete, no list, no index or export permission.
+ */
+export const RUNNER_FIRESTORE_PERMISSIONS = [
+  'datastore.databases.getMetadata',
+  'datastore.entities.get',
+  'datastore.entities.create',
+  'datastore.entities.update',
+];
+
+export interface RunnerIdentityProps {
+  projectId: string;
+  bucketName: string;
+  databaseName: string;
+  createKey: boolean;
+}
+
+export class RunnerIdentity extends Construct {
+  readonly account: ServiceAccount;
+  readonly key: ServiceAccountKey | undefined;
+
+  constructor(scope: Construct, id: string, props: RunnerIdentityProps) {
+    super(scope, id);
+    this.account = new ServiceAccount(this, 'account', {
+      accountId: 'nvr-backup-runner',
+      displayName: 'Scrypted NVR backup runner (create objects, state document)',
+      project: props.projectId,
+    });
+    const member = `serviceAccount:${this.account.email}`;
+    // Create only: no read, no overwrite (creating over an existing name needs delete), no delete, no list.
+    new StorageBucketIamMember(this, 'bucket-object-creator', { bucket: props.bucketName, role: 'roles/storage.objectCreator', member });
+    const role = new ProjectIamCustomRole(this, 'firestore-role', {
+      project: props.projectId,
+      roleId: 'nvrBackupStateWriter',
+      title: 'NVR backup state writer',
+      description: 'Reads and writes the NVR backup state document; nothing else',
+      permissions: RUNNER_FIRESTORE_PERMISSIONS,
+    });
+    // The IAM condition limits the role to the state database
+    // (https://cloud.google.com/firestore/docs/security/iam#iam-conditions: resource.name of the database).
+    new ProjectIamMember(this, 'firestore-member', {
+      project: props.projectId,
+      role: role.name,
+      member,
+      condition: {
+        title: 'nvr-backup-state-database-only',
+        description: 'Only the NVR backup state database',
+        expression: `resource.name == "projects/${props.projectId}/databases/${props.databaseName}"`,
+      },
+    });
+    // A key made here sits in Terraform state in plain text: off by default (docs/infra.md).
+    this.key = props.createKey ? new ServiceAccountKey(this, 'key', { serviceAccountId: this.account.name }) : undefined;
+  }
+}
