@@ -37,11 +37,6 @@ export async function backupCamera(camera: Camera, stored: CameraState | undefin
   const log = logger.child({ cameraId: camera.id, camera: camera.name });
   const now = clock();
   let watermark = startingWatermark(stored, now, context.backfillMs);
-  if (!stored && !context.dryRun) {
-    // Record a camera seen for the first time before any upload, so the document-level watermark (the minimum
-    // over cameras) accounts for it from the start.
-    await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: watermark, landed: {}, forgetBefore: 0 });
-  }
   const window = listingWindow(watermark, now, context.plan);
   const listed = await source.listClips(camera, window);
   const plan = planCameraClips(listed, stored, watermark, now, context.plan);

@@ -3,7 +3,7 @@
 import type { PlanSettings } from '../core/clip-plan.js';
 import type { ClipSink, ClipSource, StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
-import { backupCamera } from './camera-backup.js';
+import { backupCamera, startingWatermark } from './camera-backup.js';
 import { keepLease } from './lease-keeper.js';
 import { runBounded } from './pool.js';
 import { RunTally, summaryLine, type RunCounts } from './tally.js';
@@ -73,6 +73,14 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     }
     const [cameras, site] = await Promise.all([deps.source.listCameras(), state.read()]);
     tally.add({ cameras: cameras.length });
+    if (!settings.dryRun) {
+      // Record cameras seen for the first time before any upload, so the document-level watermark (the minimum
+      // over cameras, never moving back) accounts for all of them from the start.
+      for (const camera of cameras.filter((c) => !site.cameras[c.id])) {
+        const start = startingWatermark(undefined, clock(), settings.backfillMs);
+        Object.assign(site, await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: start, landed: {}, forgetBefore: 0 }));
+      }
+    }
     logger.info({ event: 'job.cameras', count: cameras.length, cameras: cameras.map((c) => c.name) }, `${cameras.length} camera(s)`);
     await runBounded(cameras, settings.cameraConcurrency, async (camera) => {
       try {

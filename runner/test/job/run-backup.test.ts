@@ -47,6 +47,12 @@ describe('runBackup', () => {
     assert.equal(state.lastRun?.uploaded, 5);
   });
 
+  it('the document-level watermark is the minimum over all cameras even when cameras run one after another', async () => {
+    const w = world();
+    await runBackup({ ...w, logger }, settings({ cameraConcurrency: 1 }));
+    assert.equal((await w.state.read()).lastTimestamp, NOW - 29 * MIN);
+  });
+
   it('a second run uploads nothing and sends no upload at all', async () => {
     const w = world();
     await runBackup({ ...w, logger }, settings());
