@@ -13,8 +13,11 @@ runner-preflight:
 	@test -f $(ENV_FILE) || { echo "missing $(ENV_FILE): cp .env.example $(ENV_FILE) and edit it"; exit 2; }
 	@test -f $(KEY_FILE) || { echo "missing key file $(KEY_FILE) (set KEY_FILE=...; see docs/infra.md#the-runners-key)"; exit 2; }
 
+# podman defaults to the OCI format, which drops HEALTHCHECK: ask for the docker format.
+BUILD_FORMAT = $(if $(findstring podman,$(ENGINE)),--format docker,)
+
 runner-image: runner-preflight
-	$(ENGINE) build -f runner/Dockerfile -t $(IMAGE) .
+	$(ENGINE) build $(BUILD_FORMAT) -f runner/Dockerfile -t $(IMAGE) .
 
 runner: runner-image
 	-$(ENGINE) rm -f $(CONTAINER) >/dev/null 2>&1
