@@ -4,7 +4,7 @@
 // https://cloud.google.com/storage/docs/performing-resumable-uploads,
 // https://cloud.google.com/storage/docs/request-preconditions, https://cloud.google.com/storage/docs/hashes-etags
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -199,7 +199,6 @@ async function locateMultipart(path: string, boundary: string): Promise<{ meta: 
 /** Copies bytes [start, end] of a file into a new temp file (streamed). */
 async function extract(store: ObjectStore, path: string, start: number, end: number): Promise<string> {
   const target = await store.tempPath();
-  const { createReadStream } = await import('node:fs');
   if (end < start) {
     await (await open(target, 'w')).close();
     return target;
