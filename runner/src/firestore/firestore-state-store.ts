@@ -3,6 +3,7 @@
 // Transactions: https://cloud.google.com/firestore/docs/manage-data/transactions
 import { FieldValue, Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
 import type { CameraAdvance, LeaseOutcome, RunCounters, SiteState, StateStore } from '../core/ports.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
 import { decodeSiteState, encodeSiteState } from './document-codec.js';
 
@@ -12,13 +13,21 @@ export interface FirestoreStoreOptions {
   documentPath: string;
   keyFilename: string | undefined;
   initialWatermark: number;
+  /** How long to keep retrying a transaction that aborts on contention (default 2 min). */
+  contentionBudgetMs?: number;
 }
+
+/** gRPC status ABORTED: the transaction lost a conflict or a lock timed out. */
+const ABORTED = 10;
 
 export class FirestoreStateStore implements StateStore {
   private readonly db: Firestore;
   private readonly ref: DocumentReference;
 
+  private readonly contentionBudgetMs: number;
+
   constructor(private readonly options: FirestoreStoreOptions) {
+    this.contentionBudgetMs = options.contentionBudgetMs ?? 120_000;
     this.db = new Firestore({
       projectId: options.projectId,
       databaseId: options.databaseId,
@@ -27,19 +36,32 @@ export class FirestoreStateStore implements StateStore {
     this.ref = this.db.doc(options.documentPath);
   }
 
-  /** Runs `change` on the current state inside a transaction and writes the result when it returns one. */
+  /**
+   * Runs `change` on the current state inside a transaction and writes the result when it returns one.
+   * Contention (ABORTED) is retried until `contentionBudgetMs` has passed: a runner killed in the middle of a
+   * transaction leaves a lock that the server only drops after a while, and the next run must wait it out
+   * rather than fail (found by the fault harness, runner/faults/run.ts).
+   */
   private async transact<T>(what: string, change: (state: SiteState, exists: boolean) => { write?: SiteState; result: T }): Promise<T> {
-    try {
-      return await this.db.runTransaction(async (tx: Transaction) => {
-        const snapshot = await tx.get(this.ref);
-        const state = decodeSiteState(snapshot.data(), this.options.initialWatermark);
-        const { write, result } = change(state, snapshot.exists);
-        if (write) tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
-        return result;
-      });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`Firestore ${what} on ${this.options.databaseId}/${this.options.documentPath} failed: ${reason}`);
+    const deadline = Date.now() + this.contentionBudgetMs;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.db.runTransaction(async (tx: Transaction) => {
+          const snapshot = await tx.get(this.ref);
+          const state = decodeSiteState(snapshot.data(), this.options.initialWatermark);
+          const { write, result } = change(state, snapshot.exists);
+          if (write) tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
+          return result;
+        });
+      } catch (error) {
+        const aborted = (error as { code?: unknown }).code === ABORTED;
+        if (aborted && Date.now() < deadline) {
+          await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+          continue;
+        }
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(`Firestore ${what} on ${this.options.databaseId}/${this.options.documentPath} failed: ${reason}`);
+      }
     }
   }
 

@@ -19,6 +19,9 @@ export interface FaultPlan {
   count: number;
   /** Which requests: uploads only (default) or any. */
   match?: 'upload' | 'any';
+  /** Each matching request gets the fault with this probability (default 1), drawn from `random`. */
+  probability?: number;
+  random?: () => number;
 }
 
 export interface GcsTestServer {
@@ -60,7 +63,9 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     const method = request.method ?? 'GET';
     const kind = kindOf(method, path);
     requests[kind] = (requests[kind] ?? 0) + 1;
-    const fault = faults.find((plan) => plan.count > 0 && (plan.match === 'any' || kind === 'upload'));
+    const fault = faults.find(
+      (plan) => plan.count > 0 && (plan.match === 'any' || kind === 'upload') && (plan.random ?? Math.random)() < (plan.probability ?? 1),
+    );
     if (fault) {
       fault.count -= 1;
       if (fault.reset) {
