@@ -6,10 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CRC32C, Storage, type Bucket } from '@google-cloud/storage';
+import { Storage, type Bucket } from '@google-cloud/storage';
 import type { ClipSink, ClipStream, ObjectDescription, PutResult } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { ByteCounter } from './byte-counter.js';
+import { FastCrc32c, fastCrc32cGenerator } from './fast-crc32c.js';
 import { backoffDelay, httpStatusOf, isRetryable } from './retry-policy.js';
 
 export interface GcsSinkOptions {
@@ -54,6 +55,7 @@ export class GcsClipSink implements ClipSink {
       ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint, useAuthWithCustomEndpoint: false } : {}),
       // Our loop retries, with a fresh source stream each time: the library must never replay a consumed stream.
       retryOptions: { autoRetry: false, maxRetries: 0 },
+      crc32cGenerator: fastCrc32cGenerator,
     });
     this.bucket = storage.bucket(options.bucket);
   }
@@ -82,7 +84,7 @@ export class GcsClipSink implements ClipSink {
     const preconditionOpts = { ifGenerationMatch: 0 };
     if (size !== undefined && size < this.options.resumableThresholdBytes) {
       const bytes = await readBounded(clip, this.options.resumableThresholdBytes);
-      const crc = new CRC32C();
+      const crc = new FastCrc32c();
       crc.update(bytes);
       signal?.throwIfAborted();
       await file.save(bytes, {

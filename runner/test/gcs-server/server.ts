@@ -80,7 +80,8 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     if ((match = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(path))) {
       const bucket = decodeURIComponent(match[1] as string);
       const uploadId = url.searchParams.get('upload_id');
-      if (uploadId && method === 'PUT') return uploads.handleChunk(request, response, uploadId);
+      // Node's client PUTs chunks; Go's (rclone) POSTs them with X-GUploader-No-308.
+      if (uploadId && (method === 'PUT' || method === 'POST')) return uploads.handleChunk(request, response, uploadId);
       if (uploadId && method === 'DELETE') return uploads.cancel(response, uploadId);
       if (!store.hasBucket(bucket)) {
         request.resume();

@@ -115,7 +115,7 @@ export class Uploads {
     response.end();
   }
 
-  /** PUT of a chunk, or a status query (`Content-Range: bytes *\/*`). */
+  /** PUT (or POST) of a chunk, or a status query (`Content-Range: bytes *\/*`). */
   async handleChunk(request: IncomingMessage, response: ServerResponse, uploadId: string): Promise<void> {
     const session = this.sessions.get(uploadId);
     if (!session) {
@@ -149,7 +149,11 @@ export class Uploads {
     }
     const final = (total !== undefined && session.received === total) || (match[3] === '*' && match[1] !== '*');
     if (!final) {
-      response.writeHead(308, session.received > 0 ? { range: `bytes=0-${session.received - 1}`, 'content-length': 0 } : { 'content-length': 0 });
+      // "Resume incomplete" is a 308, or a 200 with an override header when the client asks for no 308 (a 308
+      // is a redirect to Go's HTTP stack; rclone sends X-GUploader-No-308: yes).
+      const no308 = String(request.headers['x-guploader-no-308'] ?? '').toLowerCase() === 'yes';
+      const headers: Record<string, string | number> = { 'content-length': 0, ...(session.received > 0 ? { range: `bytes=0-${session.received - 1}` } : {}) };
+      response.writeHead(no308 ? 200 : 308, no308 ? { ...headers, 'x-http-status-code-override': '308' } : headers);
       response.end();
       return;
     }
