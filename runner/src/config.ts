@@ -1,7 +1,10 @@
 // The runner's configuration: read from the environment, validated with one schema, every problem reported at
 // once with the variable's name. Values of secret variables never appear in a message.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
+import { sanitizePrefix } from './core/object-name.js';
+import { registerSecret } from './log.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD']);
@@ -81,35 +84,42 @@ const bucketName = text('the GCS bucket name').refine(
   { message: 'is not a valid bucket name (3-222 characters: lowercase letters, digits, -, _ and .)' },
 );
 
-const documentPath = z
-  .string()
-  .trim()
-  .optional()
-  .refine((value) => !value || /^[^/]+\/[^/]+(\/[^/]+\/[^/]+)*$/.test(value), {
-    message: 'must be a document path with an even number of segments, e.g. nvr-backup/home',
-  });
+// Empty means the default (nvr-backup/{SITE_ID}), as .env.example leaves it.
+const documentPath = optionalText.refine((value) => !value || /^[^/]+\/[^/]+(\/[^/]+\/[^/]+)*$/.test(value), {
+  message: 'must be a document path with an even number of segments, e.g. nvr-backup/home',
+});
 
-/** What is wrong with a service-account key file, without ever echoing its content. */
-function keyFileProblem(path: string): string | undefined {
-  let raw: string;
+/** Reads a file, or says why it cannot be read, without ever echoing its content. */
+function readProblem(path: string): { problem: string } | { raw: string } {
   try {
-    raw = readFileSync(path, 'utf8');
+    return { raw: readFileSync(path, 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `names a file that does not exist: ${path}`;
-    if (code === 'EACCES') return `names a file this user cannot read: ${path}`;
-    return `names a file that cannot be read (${code ?? 'error'}): ${path}`;
+    if (code === 'ENOENT') return { problem: `names a file that does not exist: ${path}` };
+    if (code === 'EACCES') return { problem: `names a file this user cannot read: ${path}` };
+    return { problem: `names a file that cannot be read (${code ?? 'error'}): ${path}` };
   }
+}
+
+/**
+ * What is wrong with a service-account key file, without ever echoing its content. A usable key's
+ * private_key and private_key_id are registered as secrets, so no log line can carry them.
+ */
+function keyFileProblem(path: string): string | undefined {
+  const read = readProblem(path);
+  if ('problem' in read) return read.problem;
   let key: unknown;
   try {
-    key = JSON.parse(raw);
+    key = JSON.parse(read.raw);
   } catch {
     return `names a file that is not JSON: ${path}`;
   }
-  const fields = key as Record<string, unknown>;
+  const fields = (key ?? {}) as Record<string, unknown>;
   if (typeof fields.client_email !== 'string' || typeof fields.private_key !== 'string') {
     return `names a JSON file that is not a service-account key (no client_email/private_key): ${path}`;
   }
+  registerSecret(fields.private_key);
+  if (typeof fields.private_key_id === 'string') registerSecret(fields.private_key_id);
   return undefined;
 }
 
@@ -118,8 +128,60 @@ const keyFile = optionalText.superRefine((value, context) => {
   if (problem) context.addIssue({ code: 'custom', message: problem });
 });
 
-const caFile = optionalText.refine((value) => value === undefined || existsSync(value), {
-  message: 'names a file that does not exist',
+const caFile = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  const read = readProblem(value);
+  if ('problem' in read) context.addIssue({ code: 'custom', message: read.problem });
+  else if (!read.raw.includes('-----BEGIN CERTIFICATE-----')) {
+    context.addIssue({ code: 'custom', message: `names a file that is not a PEM certificate: ${value}` });
+  }
+});
+
+const httpUrl = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.username || url.password)) {
+    context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL without credentials (it carries some)' });
+  } else if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    context.addIssue({ code: 'custom', message: `must be an http:// or https:// URL without credentials, e.g. http://127.0.0.1:4443, got ${JSON.stringify(value)}` });
+  }
+});
+
+const firestoreDatabase = optionalText.refine(
+  (value) => value === undefined || value === '(default)' || /^[a-z][a-z0-9-]{2,61}[a-z0-9]$/.test(value),
+  { message: 'must be (default) or a database id of 4-63 lowercase letters, digits and hyphens' },
+);
+
+/** Longest object-name prefix (UTF-8 bytes, after sanitizing): leaves room for the rest of a 1024-byte name. */
+const MAX_PREFIX_BYTES = 512;
+
+const objectPrefix = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  const safe = sanitizePrefix(value);
+  if (safe === '') context.addIssue({ code: 'custom', message: `has no usable path segment: ${JSON.stringify(value)}` });
+  else if (Buffer.byteLength(safe) > MAX_PREFIX_BYTES) {
+    context.addIssue({ code: 'custom', message: `is longer than ${MAX_PREFIX_BYTES} bytes once made safe for object names` });
+  }
+});
+
+const heartbeatFile = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  const isDirectory = (path: string) => {
+    try {
+      return statSync(path).isDirectory();
+    } catch {
+      return undefined;
+    }
+  };
+  if (isDirectory(value) === true) context.addIssue({ code: 'custom', message: `names a directory, not a file: ${value}` });
+  else if (isDirectory(dirname(value)) !== true) {
+    context.addIssue({ code: 'custom', message: `is in a directory that does not exist: ${dirname(value)}` });
+  }
 });
 
 const schema = z.object({
@@ -134,19 +196,20 @@ const schema = z.object({
   }),
   GCS_BUCKET_NAME: bucketName,
   GCS_KEYFILE_PATH: keyFile,
-  GCS_ENDPOINT: optionalText,
+  GCS_ENDPOINT: httpUrl,
   GCS_RESUMABLE_THRESHOLD_MB: integer(8, 0, 5120, 'MB'),
   GCS_CHUNK_SIZE_MB: integer(16, 1, 1024, 'MB'),
   GCS_MAX_ATTEMPTS: integer(5, 1, 20, 'attempts'),
-  FIRESTORE_DATABASE: optionalText,
+  FIRESTORE_DATABASE: firestoreDatabase,
   SITE_ID: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,100}$/.test(value), {
     message: 'must be 1-100 letters, digits, - or _',
   }),
   STATE_DOCUMENT: documentPath,
-  OBJECT_PREFIX: optionalText,
+  OBJECT_PREFIX: objectPrefix,
   CAMERAS_INCLUDE: list,
   CAMERAS_EXCLUDE: list,
   CAMERA_CONCURRENCY: integer(2, 1, 32, 'cameras'),
+  UPLOAD_CONCURRENCY: integer(4, 1, 32, 'uploads'),
   LOOKBACK_MINUTES: integer(120, 0, 10080, 'minutes'),
   SETTLE_SECONDS: integer(60, 0, 86400, 'seconds'),
   BACKFILL_HOURS: integer(168, 0, 8760, 'hours'),
@@ -158,7 +221,7 @@ const schema = z.object({
     .optional()
     .transform((value) => (value === undefined || value === '' ? 'info' : value))
     .pipe(z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` })),
-  HEARTBEAT_FILE: optionalText,
+  HEARTBEAT_FILE: heartbeatFile,
 });
 
 export interface RunnerConfig {
@@ -185,6 +248,7 @@ export interface RunnerConfig {
   siteId: string;
   objectPrefix: string;
   cameraConcurrency: number;
+  uploadConcurrency: number;
   lookbackMs: number;
   settleMs: number;
   backfillMs: number;
@@ -242,6 +306,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       siteId,
       objectPrefix: v.OBJECT_PREFIX ?? '',
       cameraConcurrency: v.CAMERA_CONCURRENCY,
+      uploadConcurrency: v.UPLOAD_CONCURRENCY,
       lookbackMs: v.LOOKBACK_MINUTES * 60_000,
       settleMs: v.SETTLE_SECONDS * 1000,
       backfillMs: v.BACKFILL_HOURS * 3_600_000,

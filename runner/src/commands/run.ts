@@ -9,12 +9,13 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
   try {
     const source = await connectSource(config, logger);
     try {
-      return await runBackup(
+      const result = await runBackup(
         { source, sink: await createSink(config, logger), state, logger },
         {
           owner: runnerIdentity(),
           leaseMs: config.leaseMs,
           cameraConcurrency: config.cameraConcurrency,
+          uploadConcurrency: config.uploadConcurrency,
           plan: { lookbackMs: config.lookbackMs, settleMs: config.settleMs, openClipMaxMs: 3_600_000 },
           objectPrefix: config.objectPrefix,
           backfillMs: config.backfillMs,
@@ -22,6 +23,9 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
           signal: options.signal,
         },
       );
+      // What the run cost in state requests (a run with nothing new: one transaction, no write).
+      logger.info({ event: 'run.requests', firestoreTransactions: state.requests.transactions, firestoreWrites: state.requests.writes }, 'state requests');
+      return result;
     } finally {
       await source.close();
     }

@@ -26,6 +26,9 @@ export class FirestoreStateStore implements StateStore {
 
   private readonly contentionBudgetMs: number;
 
+  /** Transaction attempts made and documents written, for the run's summary and the benchmark. */
+  readonly requests = { transactions: 0, writes: 0 };
+
   constructor(private readonly options: FirestoreStoreOptions) {
     this.contentionBudgetMs = options.contentionBudgetMs ?? 120_000;
     this.db = new Firestore({
@@ -47,10 +50,14 @@ export class FirestoreStateStore implements StateStore {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.db.runTransaction(async (tx: Transaction) => {
+          this.requests.transactions += 1;
           const snapshot = await tx.get(this.ref);
           const state = decodeSiteState(snapshot.data(), this.options.initialWatermark);
           const { write, result } = change(state, snapshot.exists);
-          if (write) tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
+          if (write) {
+            this.requests.writes += 1;
+            tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
+          }
           return result;
         });
       } catch (error) {

@@ -1,13 +1,16 @@
-// Backs up one camera: lists its clips, plans, uploads them in chronological order, and advances its watermark
-// after each clip that landed. A failed clip stops the advance (the next run retries it), not the uploads.
-import { clipEnd } from '../core/clip-time.js';
-import { compareClips, listingWindow, planCameraClips, type PlanSettings } from '../core/clip-plan.js';
+// One camera's part of a run, in two steps. `listCamera` lists its clips in the window its watermark calls for;
+// `planCamera` plans them (pure) against a state; `backupCamera` uploads the planned clips (through the run's
+// shared upload limiter, several at once) and advances the watermark as they land. A failed clip stops the
+// advance at that clip (the next run retries it), not the other uploads.
+import { compareClips, listingWindow, planCameraClips, type CameraPlan, type PlanSettings } from '../core/clip-plan.js';
 import { isUnsupportedClipError } from '../core/errors.js';
 import { objectMetadata, objectName } from '../core/object-name.js';
-import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore } from '../core/ports.js';
-import { advanceOverLanded, type ClipOutcome } from '../core/watermark.js';
+import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
+import { advanceOverLanded } from '../core/watermark.js';
 import type { Logger } from '../log.js';
+import type { Limiter } from './limiter.js';
 import type { RunTally } from './tally.js';
+import { WatermarkAdvancer } from './watermark-advancer.js';
 
 export interface CameraBackupContext {
   source: ClipSource;
@@ -21,6 +24,21 @@ export interface CameraBackupContext {
   dryRun: boolean;
   signal: AbortSignal;
   tally: RunTally;
+  uploads: Limiter;
+}
+
+/** A camera's clips as listed at `listedAt`, over a window wide enough for any state at least as new as the one used. */
+export interface CameraListing {
+  camera: Camera;
+  window: TimeWindow;
+  clips: Clip[];
+  listedAt: number;
+}
+
+export interface PlannedCamera {
+  listing: CameraListing;
+  watermark: number;
+  plan: CameraPlan;
 }
 
 function describeError(error: unknown): string {
@@ -32,27 +50,40 @@ export function startingWatermark(stored: CameraState | undefined, now: number, 
   return stored?.lastTimestamp ?? Math.max(0, now - backfillMs);
 }
 
-export async function backupCamera(camera: Camera, stored: CameraState | undefined, context: CameraBackupContext): Promise<void> {
-  const { source, sink, state, logger, clock, tally } = context;
-  const log = logger.child({ cameraId: camera.id, camera: camera.name });
-  const now = clock();
-  let watermark = startingWatermark(stored, now, context.backfillMs);
-  const window = listingWindow(watermark, now, context.plan);
-  const listed = await source.listClips(camera, window);
-  const plan = planCameraClips(listed, stored, watermark, now, context.plan);
+export async function listCamera(camera: Camera, stored: CameraState | undefined, context: CameraBackupContext): Promise<CameraListing> {
+  const listedAt = context.clock();
+  const window = listingWindow(startingWatermark(stored, listedAt, context.backfillMs), listedAt, context.plan);
+  return { camera, window, clips: await context.source.listClips(camera, window), listedAt };
+}
+
+/**
+ * Plans a listing against a state. Watermarks only move forward, so a listing made from an older state covers
+ * the window of a newer one, and the run can list first and take the lease only when there is work.
+ */
+export function planCamera(listing: CameraListing, stored: CameraState | undefined, backfillMs: number, plan: PlanSettings): PlannedCamera {
+  const watermark = startingWatermark(stored, listing.listedAt, backfillMs);
+  return { listing, watermark, plan: planCameraClips(listing.clips, stored, watermark, listing.listedAt, plan) };
+}
+
+/** True when the run must write for this camera: clips to upload, or a watermark that can pass landed clips. */
+export function hasWork({ plan, watermark }: PlannedCamera): boolean {
+  const landed = new Map(plan.alreadyInBucket.map((clip) => [clip.id, 'landed' as const]));
+  return plan.toBackup.length > 0 || advanceOverLanded(watermark, plan.alreadyInBucket, landed) > watermark;
+}
+
+/** Logs and counts a camera's plan (once per run, for the plan the run acts on). */
+export function reportPlan({ listing, plan }: PlannedCamera, context: Pick<CameraBackupContext, 'logger' | 'tally'>): void {
+  const { camera } = listing;
+  const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
   for (const { clip, reason } of plan.invalid) {
     log.warn({ event: 'clip.invalid', clipId: clip.id, reason }, `skipping a clip that cannot be backed up: ${reason}`);
   }
-  tally.add({
-    planned: plan.toBackup.length,
-    stillRecording: plan.stillRecording.length,
-    invalid: plan.invalid.length,
-  });
+  context.tally.add({ planned: plan.toBackup.length, stillRecording: plan.stillRecording.length, invalid: plan.invalid.length });
   log.info(
     {
       event: 'camera.planned',
-      window,
-      listed: listed.length,
+      window: listing.window,
+      listed: listing.clips.length,
       toBackup: plan.toBackup.length,
       alreadyInBucket: plan.alreadyInBucket.length,
       stillRecording: plan.stillRecording.length,
@@ -60,46 +91,51 @@ export async function backupCamera(camera: Camera, stored: CameraState | undefin
     },
     `${camera.name}: ${plan.toBackup.length} clip(s) to back up`,
   );
+}
 
+export async function backupCamera(planned: PlannedCamera, context: CameraBackupContext): Promise<void> {
+  const { camera } = planned.listing;
+  const { plan } = planned;
+  const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
+  if (context.dryRun) {
+    for (const clip of plan.toBackup) {
+      const name = objectName(camera, clip, context.objectPrefix);
+      log.info({ event: 'clip.would_upload', clipId: clip.id, object: name }, `would upload ${name}`);
+      context.tally.dryRunObjects.push(name);
+    }
+    return;
+  }
   // The watermark advances over the clips of this window in order: those uploaded now and those the state
   // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip).
   const sequence = [...plan.toBackup, ...plan.alreadyInBucket].sort(compareClips);
-  const outcomes = new Map<string, ClipOutcome>(plan.alreadyInBucket.map((clip) => [clip.id, 'landed']));
-  const advanceTo = async (next: number, landed: Record<string, number>) => {
-    await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
-    if (next > watermark) {
-      log.info({ event: 'state.advanced', from: watermark, to: next }, 'watermark advanced');
-      watermark = next;
-    }
-  };
-  for (const clip of plan.toBackup) {
-    if (context.signal.aborted) break;
-    const name = objectName(camera, clip, context.objectPrefix);
-    if (context.dryRun) {
-      log.info({ event: 'clip.would_upload', clipId: clip.id, object: name }, `would upload ${name}`);
-      tally.dryRunObjects.push(name);
-      continue;
-    }
-    const landed = await uploadClip(camera, clip, name, context, log);
-    outcomes.set(clip.id, landed ? 'landed' : 'failed');
-    if (!landed) continue;
-    try {
-      await advanceTo(advanceOverLanded(watermark, sequence, outcomes), { [clip.id]: clipEnd(clip) });
-    } catch (error) {
-      // The clip is in the bucket but the state does not say so: the next run uploads it again and gets
-      // "already there". Stop this camera: its watermark must not be advanced past an unrecorded clip.
-      tally.add({ failed: 1 });
-      log.error({ event: 'state.advance_failed', err: describeError(error) }, 'could not advance the watermark');
-      return;
-    }
+  const advancer = new WatermarkAdvancer(planned.watermark, sequence, plan.alreadyInBucket, async (next, landed) => {
+    const from = advancer.current;
+    await context.state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
+    if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: Object.keys(landed).length }, 'watermark advanced');
+  });
+  await Promise.all(
+    plan.toBackup.map((clip) =>
+      context.uploads.run(async () => {
+        // Once the state cannot be written, uploading more would only be undone by the next run's retries.
+        if (context.signal.aborted || advancer.failed) return;
+        const landed = await uploadClip(camera, clip, context, log);
+        advancer.record(clip, landed ? 'landed' : 'failed');
+      }),
+    ),
+  );
+  try {
+    await advancer.settle();
+  } catch (error) {
+    // Clips in the bucket that the state does not record are uploaded again by the next run ("already there").
+    context.tally.add({ failed: 1 });
+    log.error({ event: 'state.advance_failed', err: describeError(error) }, 'could not advance the watermark');
   }
-  const next = advanceOverLanded(watermark, sequence, outcomes);
-  if (!context.dryRun && next > watermark) await advanceTo(next, {});
 }
 
 /** Uploads one clip; true when it is in the bucket (created or already there). Errors are counted, not thrown. */
-async function uploadClip(camera: Camera, clip: Clip, name: string, context: CameraBackupContext, log: Logger): Promise<boolean> {
+async function uploadClip(camera: Camera, clip: Clip, context: CameraBackupContext, log: Logger): Promise<boolean> {
   const { source, sink, clock, tally, signal } = context;
+  const name = objectName(camera, clip, context.objectPrefix);
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
   try {

@@ -90,12 +90,16 @@ describe('a backup run end to end', { timeout: 300_000 }, () => {
     assert.equal(state.lease, undefined);
   });
 
-  it('a second run uploads nothing and sends no upload request', async () => {
-    const uploadsBefore = stack.gcs.requests.upload ?? 0;
-    const result = await runCli(['run'], stack.env);
+  it('a second run sends no GCS request and makes one Firestore transaction, with no write', async () => {
+    const gcsBefore = Object.values(stack.gcs.requests).reduce((sum, n) => sum + n, 0);
+    const result = await runCli(['run'], { ...stack.env, LOG_LEVEL: 'info' });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /0 clip\(s\) uploaded \(0 B\), 0 already in bucket, 0 failed/);
-    assert.equal(stack.gcs.requests.upload ?? 0, uploadsBefore);
+    assert.equal(Object.values(stack.gcs.requests).reduce((sum, n) => sum + n, 0), gcsBefore);
+    const requests = result.stdout.split('\n').filter((line) => line.includes('"run.requests"')).map((line) => JSON.parse(line) as Record<string, number>);
+    assert.equal(requests.length, 1, result.stdout);
+    assert.equal(requests[0]?.firestoreTransactions, 1);
+    assert.equal(requests[0]?.firestoreWrites, 0);
   });
 
   it('picks up a clip that was listed late inside the lookback window', async () => {

@@ -15,7 +15,7 @@ const MIN = 60_000;
 const lines: string[] = [];
 const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
 const settings = (overrides: Partial<BackupSettings> = {}): BackupSettings => ({
-  owner: 'runner-test', leaseMs: 60_000, cameraConcurrency: 2,
+  owner: 'runner-test', leaseMs: 60_000, cameraConcurrency: 2, uploadConcurrency: 3,
   plan: { lookbackMs: 60 * MIN, settleMs: MIN, openClipMaxMs: 60 * MIN },
   objectPrefix: '', backfillMs: 24 * 60 * MIN, dryRun: false, ...overrides,
 });
