@@ -33,7 +33,7 @@ build: install
 demo: install
 	$(NODE_TSX) runner/test/demo/main.ts
 
-bench: install
+bench: build
 	$(NODE_TSX) runner/bench/run.ts
 
 # The fault harness (not part of make test): TRIALS and SEED replay a schedule.

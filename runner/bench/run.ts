@@ -1,92 +1,111 @@
-// `make bench` (first version): end-to-end throughput, peak memory and the no-op run of the real runner on
-// loopback, beside a raw stream copy of the same bytes into the same GCS test server. Prints a table and writes
-// bench/results/latest.json. Not yet: rclone as a baseline, several runs per figure (median), 1 GB clips.
-import { spawn } from 'node:child_process';
-import { request } from 'node:http';
+// `make bench`: on loopback, the Scrypted test server serving clip files, the GCS test server and the Firestore
+// emulator; the runner, rclone and a raw copy move the same files, each BENCH_RUNS times (default 3), and every
+// figure is the median. Prints a table and writes bench/results/latest.json. Targets are reported, not asserted.
+// BENCH_QUICK=1: small scenarios, to check the harness. BENCH_TUNE=1: the settings sweep (bench/tune.ts).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { pipeline } from 'node:stream/promises';
+import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { CLI } from '../test/support/cli-process.js';
 import { startLocalStack } from '../test/support/local-stack.js';
-import type { TestCamera } from '../test/scrypted-server/server.js';
+import { rawCopy, rcloneRun, runnerRun, type RunnerFigures } from './contenders.js';
+import { median, type Measurement } from './measured-process.js';
+import { prepare, scenarios, type Scenario } from './scenarios.js';
 
-interface Measured {
-  seconds: number;
-  cpuSeconds: number;
-  peakRssMb: number;
-  uploads: number;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const QUICK = process.env.BENCH_QUICK === '1';
+const CACHE = process.env.BENCH_CLIP_DIR ?? '/tmp/nvr-backup-bench-clips';
+const CONCURRENCY = 4; // the runner's UPLOAD_CONCURRENCY default, rclone's --transfers default, the raw copy's
+const BUCKET = 'bench-bucket';
+const now = Date.now();
+const list = scenarios(QUICK, !QUICK && totalmem() > 8 * 2 ** 30);
+const prepared = [];
+for (const scenario of list) prepared.push({ scenario, ...(await prepare(scenario, CACHE, now)) });
+const stack = await startLocalStack(prepared.map((p) => p.camera), BUCKET);
+const gcsRequests = () => Object.values(stack.gcs.requests).reduce((sum, n) => sum + n, 0);
+
+interface Row {
+  scenario: Scenario;
+  runner: RunnerFigures[];
+  noop: Array<RunnerFigures & { gcsRequests: number }>;
+  rclone: Measurement[];
+  raw: Measurement[];
 }
 
-/** Runs `nvr-backup run` under GNU time: wall, CPU and peak RSS of the runner process. */
-function timedRun(env: Record<string, string>): Promise<Omit<Measured, 'uploads'>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, '--import', 'tsx', CLI, 'run'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = stderr.trim().split('\n').pop() ?? '';
-      const [wall, user, system, rssKb] = last.split(' ').map(Number);
-      if (code !== 0 || wall === undefined || Number.isNaN(wall)) reject(new Error(`run failed (${code}): ${stderr}`));
-      else resolve({ seconds: wall, cpuSeconds: (user ?? 0) + (system ?? 0), peakRssMb: (rssKb ?? 0) / 1024 });
-    });
-  });
-}
-
-function cameras(clipCount: number, sizeBytes: number): TestCamera[] {
-  const now = Date.now();
-  return [{
-    id: '1', name: 'Bench',
-    clips: Array.from({ length: clipCount }, (_, i) => ({ id: `c${i}`, startTime: now - 3_600_000 + i * 1000, duration: 500, generate: { sizeBytes, seed: i } })),
-  }];
-}
-
-async function scenario(name: string, clipCount: number, sizeBytes: number) {
-  const stack = await startLocalStack(cameras(clipCount, sizeBytes), 'bench-bucket');
-  try {
-    const before = stack.gcs.requests.upload ?? 0;
-    const run = await timedRun(stack.env);
-    const uploads = (stack.gcs.requests.upload ?? 0) - before;
-    const noop = await timedRun(stack.env);
-    const noopUploads = (stack.gcs.requests.upload ?? 0) - before - uploads;
-    // The local limit: the same bytes streamed straight from the Scrypted test server into the GCS test server.
-    const rawStart = process.hrtime.bigint();
-    for (let i = 0; i < clipCount; i++) {
-      const upload = request(`${stack.gcs.endpoint}/upload/storage/v1/b/bench-bucket/o?uploadType=media&name=raw-${i}`, { method: 'POST' });
-      const done = new Promise<void>((resolve, reject) => upload.on('response', (response) => (response.resume(), response.on('end', resolve))).on('error', reject));
-      await pipeline(stack.scrypted.clipBytes(`c${i}`), upload);
-      await done;
+async function measure(scenario: Scenario, files: string[], dir: string): Promise<Row> {
+  const row: Row = { scenario, runner: [], noop: [], rclone: [], raw: [] };
+  for (let rep = 1; rep <= RUNS; rep++) {
+    const tag = `${scenario.key}-${rep}-${now}`;
+    const env = { ...stack.env, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, UPLOAD_CONCURRENCY: String(CONCURRENCY) };
+    const run = await runnerRun(env);
+    if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
+    row.runner.push(run);
+    if (scenario.noop) {
+      const before = gcsRequests();
+      const noop = await runnerRun(env);
+      row.noop.push({ ...noop, gcsRequests: gcsRequests() - before });
     }
-    const rawSeconds = Number(process.hrtime.bigint() - rawStart) / 1e9;
-    const mb = (clipCount * sizeBytes) / 1e6;
-    return {
-      name, clips: clipCount, clipMb: sizeBytes / 1e6,
-      runnerMbPerS: mb / run.seconds, clipsPerS: clipCount / run.seconds, cpuSecondsPerGb: run.cpuSeconds / (mb / 1000),
-      peakRssMb: run.peakRssMb, rawMbPerS: mb / rawSeconds, runnerOverRaw: (mb / run.seconds) / (mb / rawSeconds),
-      noopSeconds: noop.seconds, noopUploads, wallSeconds: run.seconds,
-    };
-  } finally {
-    await stack.stop();
+    await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
+    if (scenario.baselines) {
+      row.rclone.push(await rcloneRun(dir, stack.gcs.endpoint, BUCKET, `rclone-${tag}`, CONCURRENCY));
+      await stack.gcs.deleteObjects(BUCKET, `rclone-${tag}/`);
+      row.raw.push(await rawCopy(files, stack.gcs.endpoint, BUCKET, `raw-${tag}/`, CONCURRENCY));
+      await stack.gcs.deleteObjects(BUCKET, `raw-${tag}/`);
+    }
+    process.stderr.write(`  ${scenario.key} run ${rep}/${RUNS}: runner ${run.seconds.toFixed(2)} s\n`);
   }
+  return row;
 }
 
-const results = [
-  await scenario('large clips', 8, 100_000_000),
-  await scenario('small clips', 200, 1_000_000),
-  await scenario('memory: 10 MB clips', 3, 10_000_000),
-  await scenario('memory: 200 MB clips', 2, 200_000_000),
-];
+const rows: Row[] = [];
+try {
+  for (const { scenario, files, dir } of prepared) rows.push(await measure(scenario, files, dir));
+} finally {
+  await stack.stop();
+}
+
+const mbOf = (s: Scenario) => (s.clips * s.sizeBytes) / 1e6;
+const rate = (s: Scenario, runs: Measurement[]) => (runs.length ? mbOf(s) / median(runs.map((r) => r.seconds)) : undefined);
+const perSecond = (s: Scenario, runs: Measurement[]) => (runs.length ? s.clips / median(runs.map((r) => r.seconds)) : undefined);
+const results = rows.map(({ scenario, runner, noop, rclone, raw }) => ({
+  scenario: scenario.key,
+  label: scenario.label,
+  clips: scenario.clips,
+  clipMb: scenario.sizeBytes / 1e6,
+  runs: runner.length,
+  runner: {
+    mbPerS: rate(scenario, runner),
+    clipsPerS: perSecond(scenario, runner),
+    cpuSecondsPerGb: median(runner.map((r) => r.cpuSeconds)) / (mbOf(scenario) / 1000),
+    peakRssMb: median(runner.map((r) => r.peakRssMb)),
+    peakRssMbRuns: runner.map((r) => Number(r.peakRssMb.toFixed(1))),
+    wallSecondsRuns: runner.map((r) => r.seconds),
+  },
+  rclone: rclone.length ? { mbPerS: rate(scenario, rclone), objectsPerS: perSecond(scenario, rclone), cpuSecondsPerGb: median(rclone.map((r) => r.cpuSeconds)) / (mbOf(scenario) / 1000), peakRssMb: median(rclone.map((r) => r.peakRssMb)), wallSecondsRuns: rclone.map((r) => r.seconds) } : undefined,
+  raw: raw.length ? { mbPerS: rate(scenario, raw), wallSecondsRuns: raw.map((r) => r.seconds) } : undefined,
+  noop: noop.length ? { wallSeconds: median(noop.map((r) => r.seconds)), afterConnectSeconds: median(noop.map((r) => r.jobMs / 1000)), firestoreTransactions: median(noop.map((r) => r.firestoreTransactions)), firestoreWrites: median(noop.map((r) => r.firestoreWrites)), gcsRequests: median(noop.map((r) => r.gcsRequests)) } : undefined,
+}));
+
+const f = (value: number | undefined, digits = 1) => (value === undefined ? '' : value.toFixed(digits));
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '' : (a / b).toFixed(2));
 const table = [
-  '| scenario | clips | runner MB/s | clips/s | CPU s/GB | peak RSS MB | raw copy MB/s | runner/raw | no-op run s (uploads) |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...results.map((r) => `| ${r.name} | ${r.clips} x ${r.clipMb} MB | ${r.runnerMbPerS.toFixed(1)} | ${r.clipsPerS.toFixed(1)} | ${r.cpuSecondsPerGb.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${r.rawMbPerS.toFixed(1)} | ${r.runnerOverRaw.toFixed(2)} | ${r.noopSeconds.toFixed(2)} (${r.noopUploads}) |`),
+  `| scenario | clips | runner MB/s | runner clips/s | CPU s/GB | peak RSS MB | rclone MB/s | rclone objects/s | raw copy MB/s | runner/rclone | runner/raw |`,
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.label} | ${r.clips} x ${r.clipMb} MB | ${f(r.runner.mbPerS)} | ${f(r.runner.clipsPerS)} | ${f(r.runner.cpuSecondsPerGb)} | ${f(r.runner.peakRssMb, 0)} | ${f(r.rclone?.mbPerS)} | ${f(r.rclone?.objectsPerS)} | ${f(r.raw?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rclone?.mbPerS)} | ${ratio(r.runner.mbPerS, r.raw?.mbPerS)} |`),
 ].join('\n');
+const noopTable = [
+  '| no-op run after | wall s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...results.filter((r) => r.noop).map((r) => `| ${r.label} | ${f(r.noop?.wallSeconds, 2)} | ${f(r.noop?.afterConnectSeconds, 3)} | ${r.noop?.firestoreTransactions} | ${r.noop?.firestoreWrites} | ${r.noop?.gcsRequests} |`),
+].join('\n');
+const memory = results.filter((r) => r.scenario.startsWith('mem-') || r.scenario === 'large' || r.scenario === 'small');
+const rssSpread = Math.max(...memory.map((r) => r.runner.peakRssMb)) - Math.min(...memory.map((r) => r.runner.peakRssMb));
+const rcloneVersion = execFileSync('rclone', ['version']).toString().split('\n')[0];
+const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), freeMemoryGb: Math.round(freemem() / 2 ** 30), node: process.version, rclone: rcloneVersion };
+console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}, ${machine.rclone}; median of ${RUNS} run(s)${QUICK ? ' (QUICK)' : ''}\n`);
 console.log(table);
+console.log(`\npeak RSS spread over clip sizes (${memory.map((r) => `${r.clipMb} MB`).join(', ')}): ${rssSpread.toFixed(1)} MB\n`);
+console.log(noopTable);
 const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(out, { recursive: true });
-writeFileSync(`${out}latest.json`, `${JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version }, note: 'wall times include process start (~1 s of tsx)', results }, null, 2)}\n`);
-console.log(`written to ${out}latest.json`);
+writeFileSync(`${out}latest.json`, `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, quick: QUICK, uploadConcurrency: CONCURRENCY, rssSpreadMb: rssSpread, results }, null, 2)}\n`);
+console.log(`\nwritten to ${out}latest.json`);

@@ -34,6 +34,8 @@ export interface GcsTestServer {
   readObject(bucket: string, name: string): Promise<{ bytes: Buffer; metadata: Record<string, string>; contentType: string } | undefined>;
   objectPath(bucket: string, name: string): string | undefined;
   listObjects(bucket: string): Promise<string[]>;
+  /** Deletes every object whose name starts with `prefix` (the benchmark frees disk between runs). */
+  deleteObjects(bucket: string, prefix: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -176,6 +178,11 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     },
     objectPath: (bucket, name) => store.get(bucket, name)?.path,
     listObjects: async (bucket) => store.list(bucket).map((object) => object.name),
+    async deleteObjects(bucket, prefix) {
+      const doomed = store.list(bucket).filter((object) => object.name.startsWith(prefix));
+      for (const object of doomed) await store.delete(bucket, object.name);
+      return doomed.length;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
