@@ -11,12 +11,35 @@ const SECRET_KEYS = [
 
 const redactPaths = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
-/** Values that must never reach a log line, whatever key they are under. */
-const secretValues = new Set<string>();
+/** Values that must never reach a log line, whatever key they are under; longest first. */
+let secretValues: string[] = [];
 
-/** Registers a secret value (e.g. a password or token) so it is replaced by [REDACTED] in every log line. */
+function addSecretForm(value: string): void {
+  if (value.length >= 4 && !secretValues.includes(value)) secretValues.push(value);
+}
+
+/**
+ * Registers a secret value (e.g. a password, token or private key) so it is replaced by [REDACTED] in every log
+ * line. Log lines are JSON, so the value's JSON-escaped forms (once and twice) are registered too (a PEM key's
+ * newlines, a password's quotes or backslashes), and each line of a multi-line value such as a PEM body on its own.
+ */
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 4) secretValues.add(value);
+  if (!value || value.length < 4) return;
+  const forms = [value];
+  if (value.includes('\n') || value.includes('\r')) {
+    for (const line of value.split(/\r?\n/)) {
+      const trimmed = line.trim();
+      if (trimmed.length >= 16 && !/^-----(BEGIN|END) [A-Z ]+-----$/.test(trimmed)) forms.push(trimmed);
+    }
+  }
+  for (const form of forms) {
+    const escaped = JSON.stringify(form).slice(1, -1);
+    addSecretForm(form);
+    addSecretForm(escaped);
+    // Escaped twice: JSON text (e.g. a `%j` or `%o` argument) inside a JSON log line.
+    addSecretForm(JSON.stringify(escaped).slice(1, -1));
+  }
+  secretValues = [...secretValues].sort((a, b) => b.length - a.length);
 }
 
 export function scrubSecrets(text: string): string {
