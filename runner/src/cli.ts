@@ -38,12 +38,16 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
+/** `--every`: a duration of at least one minute (0 would start runs back to back). */
 function durationOption(value: string): number {
+  let ms: number;
   try {
-    return parseDuration(value);
+    ms = parseDuration(value);
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+  if (ms < 60_000) throw new InvalidArgumentError(`must be at least 1m, got ${JSON.stringify(value)}`);
+  return ms;
 }
 
 export function buildProgram(setExitCode: (code: number) => void): Command {

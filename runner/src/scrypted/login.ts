@@ -2,6 +2,7 @@
 // user token, which survives server restarts; over plain HTTP, POST /login. A wrong password is an HTTP 200 whose
 // JSON carries `error`: checked here, never the status alone.
 import type { Agent } from 'node:http';
+import { registerSecret } from '../log.js';
 import { readText, sendRequest } from './http-request.js';
 
 export interface LoginResult {
@@ -14,12 +15,14 @@ export interface LoginResult {
 export async function login(baseUrl: string, username: string, password: string, agent: Agent, timeoutMs: number): Promise<LoginResult> {
   const url = new URL('/login', baseUrl);
   const basic = baseUrl.startsWith('https:');
+  const basicCredentials = Buffer.from(`${username}:${password}`).toString('base64');
+  registerSecret(basicCredentials);
   const response = await sendRequest(url, {
     agent,
     timeoutMs,
     method: basic ? 'GET' : 'POST',
     headers: basic
-      ? { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` }
+      ? { authorization: `Basic ${basicCredentials}` }
       : { 'content-type': 'application/json' },
     ...(basic ? {} : { body: JSON.stringify({ username, password }) }),
   });
@@ -31,7 +34,15 @@ export async function login(baseUrl: string, username: string, password: string,
     throw new Error(`Scrypted login failed: HTTP ${response.statusCode} with a body that is not JSON (is SCRYPTED_HOST a Scrypted server?)`);
   }
   if (typeof body.error === 'string') throw new Error(`Scrypted login failed for user ${JSON.stringify(username)}: ${body.error}`);
-  if (typeof body.token === 'string') return { token: body.token, longLived: true };
-  if (typeof body.authorization === 'string') return { token: body.authorization.replace(/^Bearer /, ''), longLived: false };
+  // Every token the server gives is a secret from now on: no log line may carry it, under any key.
+  if (typeof body.token === 'string') {
+    registerSecret(body.token);
+    return { token: body.token, longLived: true };
+  }
+  if (typeof body.authorization === 'string') {
+    const token = body.authorization.replace(/^Bearer /, '');
+    registerSecret(token);
+    return { token, longLived: false };
+  }
   throw new Error(`Scrypted login failed: HTTP ${response.statusCode} without a token`);
 }

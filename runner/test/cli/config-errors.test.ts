@@ -40,6 +40,9 @@ describe('nvr-backup with a bad configuration', () => {
     const every = runCli(['daemon', '--every', 'soon'], {});
     assert.equal(every.code, 2);
     assert.match(every.out, /not a duration: "soon"/);
+    const zero = runCli(['daemon', '--every', '0'], {});
+    assert.equal(zero.code, 2);
+    assert.match(zero.out, /must be at least 1m, got "0"/);
   });
 
   it('--help exits 0 and lists the commands', () => {

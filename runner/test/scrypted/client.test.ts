@@ -142,6 +142,17 @@ describe('the RPC peer on the wire', () => {
     return ScryptedConnection.open({ baseUrl: server.baseUrl, token, timeoutMs: 3000, agent, allowSelfSigned: false, caFile: undefined });
   }
 
+  it('registers the token login returns as a secret: no later log line carries it, whatever the key', async () => {
+    const agent = httpAgent(server.baseUrl, { allowSelfSigned: false, caFile: undefined });
+    const { token } = await login(server.baseUrl, server.username, server.password, agent, 3000);
+    const written: string[] = [];
+    const log = createLogger({ level: 'trace', destination: new Writable({ write: (chunk, _e, done) => (written.push(String(chunk)), done()) }) });
+    log.error({ detail: token, url: `/endpoint?token=${token}` }, `request with ${token} failed`);
+    assert.ok(token.length >= 8);
+    assert.ok(!written.join('').includes(token), written.join(''));
+    assert.match(written.join(''), /request with \[REDACTED\] failed/);
+  });
+
   it('turns a remote error into an Error with the server\'s message', async () => {
     const conn = await connection();
     const device = await conn.api.getDeviceById('11');
