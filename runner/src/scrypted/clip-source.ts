@@ -36,6 +36,8 @@ export function selectCameras(cameras: Camera[], include: string[], exclude: str
 
 export class ScryptedClipSource implements ClipSource {
   private connection: ScryptedConnection | undefined;
+  private reopening: Promise<ScryptedConnection> | undefined;
+  private relogin: Promise<void> | undefined;
   private mediaManager: MediaManager | undefined;
   private readonly agent: Agent;
   private readonly raw = new Map<string, RawClip>();
@@ -54,20 +56,48 @@ export class ScryptedClipSource implements ClipSource {
     return source;
   }
 
-  /** The live connection, reopened (with a fresh login if the token was refused) when it dropped. */
-  private async live(): Promise<ScryptedConnection> {
-    if (this.connection?.alive) return this.connection;
-    if (this.connection) this.options.logger.warn({ event: 'scrypted.reconnect' }, 'connection to Scrypted lost; reconnecting');
+  /**
+   * The live connection, reopened (with a fresh login if the token was refused) when it dropped. Callers that
+   * find it dead at the same time share one reopening: two would leave a connection that nothing closes.
+   */
+  private live(): Promise<ScryptedConnection> {
+    if (this.connection?.alive) return Promise.resolve(this.connection);
+    this.reopening ??= this.reopen().finally(() => {
+      this.reopening = undefined;
+    });
+    return this.reopening;
+  }
+
+  private async reopen(): Promise<ScryptedConnection> {
+    const dead = this.connection;
+    if (dead) {
+      this.options.logger.warn({ event: 'scrypted.reconnect' }, 'connection to Scrypted lost; reconnecting');
+      dead.close();
+    }
     const open = () => ScryptedConnection.open({ ...this.options, token: this.token, agent: this.agent });
     try {
       this.connection = await open();
     } catch (error) {
-      if (this.connection === undefined) throw error;
-      this.token = (await login(this.options.baseUrl, this.options.username, this.options.password, this.agent, this.options.timeoutMs)).token;
+      if (dead === undefined) throw error;
+      await this.refreshToken(this.token);
       this.connection = await open();
     }
     this.mediaManager = await this.connection.api.getMediaManager();
     return this.connection;
+  }
+
+  /** Logs in again unless someone already replaced `stale` (a restarted Scrypted forgets its 1-day tokens). */
+  private async refreshToken(stale: string): Promise<void> {
+    if (this.token !== stale) return;
+    this.relogin ??= login(this.options.baseUrl, this.options.username, this.options.password, this.agent, this.options.timeoutMs)
+      .then(({ token }) => {
+        this.token = token;
+        this.options.logger.info({ event: 'scrypted.login' }, 'logged in to Scrypted again');
+      })
+      .finally(() => {
+        this.relogin = undefined;
+      });
+    await this.relogin;
   }
 
   async listCameras(): Promise<Camera[]> {
@@ -79,9 +109,15 @@ export class ScryptedClipSource implements ClipSource {
     return selectCameras(cameras, this.options.include, this.options.exclude);
   }
 
+  /** The camera's device proxy; a call cut off by the connection dropping is made again on the new one. */
   private async device(cameraId: string) {
     const connection = await this.live();
-    return connection.api.getDeviceById(cameraId);
+    try {
+      return await connection.api.getDeviceById(cameraId);
+    } catch (error) {
+      if (connection.alive) throw error;
+      return (await this.live()).api.getDeviceById(cameraId);
+    }
   }
 
   async listClips(camera: Camera, window: TimeWindow): Promise<Clip[]> {
@@ -102,11 +138,23 @@ export class ScryptedClipSource implements ClipSource {
   }
 
   async openClip(camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
+    const token = this.token;
+    try {
+      return await this.openWith(token, camera, clip, signal);
+    } catch (error) {
+      if ((error as { status?: unknown }).status !== 401) throw error;
+      // The token died with a Scrypted restart: log in again (once, for every caller) and try again.
+      await this.refreshToken(token);
+      return this.openWith(this.token, camera, clip, signal);
+    }
+  }
+
+  private async openWith(token: string, camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
     const device = await this.device(camera.id);
     const raw = this.raw.get(`${camera.id}\u0000${clip.id}`) ?? { id: clip.id, startTime: clip.startTime };
     return openClipBytes(raw, device, this.mediaManager as MediaManager, {
       baseUrl: this.options.baseUrl,
-      token: this.token,
+      token,
       agent: this.agent,
       timeoutMs: this.options.timeoutMs,
     }, signal);

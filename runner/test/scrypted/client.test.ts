@@ -58,6 +58,23 @@ describe('login', () => {
     await source.close();
   });
 
+  it('with a password: after a restart, callers at once share one reconnect and login, and close leaves no connection', async () => {
+    const source = await connectScryptedClipSource(optionsFor());
+    const camera = { id: '11', name: 'Front Door' };
+    const clips = (await source.listClips(camera, { startTime: 0, endTime: NOW })).filter((clip) => clip.id !== 'fd-3'); // fd-3: ffmpeg only
+    assert.equal(clips.length, 2);
+    await server.restart();
+    const received = server.received.length;
+    // The 1-day token died with the server: byte fetches and RPC calls must log in again, once.
+    const opened = await Promise.all(clips.map((clip) => source.openClip(camera, clip)));
+    for (const { stream } of opened) assert.ok((await sha256(stream)).bytes > 0);
+    assert.equal(server.peers.size, 1, 'one connection after the concurrent reconnects');
+    assert.ok(server.received.length > received);
+    await source.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(server.peers.size, 0, 'a connection was left open');
+  });
+
   it('a short-lived token dies with the server process', async () => {
     const token = server.shortLivedToken();
     const agent = httpAgent(server.baseUrl, { allowSelfSigned: false, caFile: undefined });
