@@ -110,6 +110,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   const sequence = [...plan.toBackup, ...plan.alreadyInBucket].sort(compareClips);
   const advancer = new WatermarkAdvancer(planned.watermark, sequence, plan.alreadyInBucket, async (next, landed) => {
     const from = advancer.current;
+    log.debug({ event: 'state.advance_start', to: next, recording: Object.keys(landed).length }, 'advancing the watermark');
     await context.state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
     if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: Object.keys(landed).length }, 'watermark advanced');
   });

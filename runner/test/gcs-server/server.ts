@@ -15,6 +15,8 @@ export interface FaultPlan {
   status?: 429 | 500 | 503;
   /** Destroy the connection instead of answering. */
   reset?: boolean;
+  /** Answer normally, but this many ms late. */
+  slowMs?: number;
   /** How many matching requests get the fault. */
   count: number;
   /** Which requests: uploads only (default) or any. */
@@ -68,7 +70,10 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     const fault = faults.find(
       (plan) => plan.count > 0 && (plan.match === 'any' || kind === 'upload') && (plan.random ?? Math.random)() < (plan.probability ?? 1),
     );
-    if (fault) {
+    if (fault?.slowMs) {
+      fault.count -= 1;
+      await new Promise((resolve) => setTimeout(resolve, fault.slowMs));
+    } else if (fault) {
       fault.count -= 1;
       if (fault.reset) {
         request.socket.destroy();

@@ -31,6 +31,14 @@ export interface TestServerOptions {
   otherDevices?: Array<{ id: string; name: string; interfaces: string[] }>;
 }
 
+export interface ScryptedFaultPlan {
+  /** Probability that a clip's byte stream is cut (socket destroyed) part-way through. */
+  cutStreams?: number;
+  /** Delay before answering each HTTP request and handling each RPC message (ms). */
+  slowMs?: number;
+  random?: () => number;
+}
+
 export interface ScryptedTestServer {
   baseUrl: string;
   port: number;
@@ -48,6 +56,8 @@ export interface ScryptedTestServer {
   addClip(cameraId: string, clip: TestClip): void;
   dropSockets(): void;
   stallStreams(on: boolean): void;
+  /** Faults for the fault harness: cut clip byte streams part-way, answer every request and RPC message late. */
+  injectFaults(plan: ScryptedFaultPlan): void;
   clipSha256(clipId: string): Promise<string>;
   clipBytes(clipId: string): Readable;
   shortLivedToken(): string;
@@ -105,6 +115,8 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   const received: Array<Record<string, unknown>> = [];
   const sockets = new Set<NetSocket>();
   let stalled = false;
+  let faults: ScryptedFaultPlan = {};
+  const late = () => (faults.slowMs ? new Promise((resolve) => setTimeout(resolve, faults.slowMs)) : undefined);
 
   const engineSockets = new Set<EngineSocket>();
   engine.on('connection', (socket: EngineSocket) => {
@@ -113,7 +125,8 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     peers.add(peer);
     socket.on('message', frameReceiver((message, buffers) => {
       received.push(message);
-      void peer.handleMessage(message, buffers);
+      // A constant delay keeps the messages in order.
+      void Promise.resolve(late()).then(() => peer.handleMessage(message, buffers));
     }));
     socket.on('close', () => {
       engineSockets.delete(socket);
@@ -184,10 +197,26 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
       return;
     }
     response.writeHead(200, { 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-length': size });
+    const random = faults.random ?? Math.random;
+    if (faults.cutStreams && random() < faults.cutStreams) {
+      // Sends part of the clip, then drops the connection: the client sees a short body.
+      let left = Math.floor(size * random());
+      bytesOf(clip).on('data', function (this: Readable, chunk: Buffer) {
+        if (left <= 0) return;
+        response.write(chunk.subarray(0, left));
+        left -= chunk.length;
+        if (left <= 0) {
+          this.destroy();
+          response.socket?.destroy();
+        }
+      });
+      return;
+    }
     bytesOf(clip).pipe(response);
   }
 
   async function route(request: IncomingMessage, response: ServerResponse) {
+    await late();
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/login') return handleLogin(request, response);
     if (url.pathname.startsWith('/endpoint/@scrypted/core/engine.io/api')) {
@@ -254,6 +283,9 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     },
     stallStreams(on) {
       stalled = on;
+    },
+    injectFaults(plan) {
+      faults = { ...plan };
     },
     async clipSha256(clipId) {
       const clip = findClip(clipId);

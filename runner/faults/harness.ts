@@ -1,0 +1,94 @@
+// The fault harness: trials of the real runner against the real local servers while things go wrong, each on
+// a site (state document) and object prefix of its own, on one shared stack. After each faulty run the
+// watermark must not be past a missing clip; then a clean run must leave everything in place (verify.ts).
+// Killed runners leave a lease that must expire: their clean runs wait until the end, when it has.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { demoCameras, startLocalStack } from '../test/support/local-stack.js';
+import { seededRandom } from './random.js';
+import { startRunner } from './runner-process.js';
+import { startTcpFaultProxy } from './tcp-proxy.js';
+import { KINDS, type TrialOutcome } from './trials.js';
+import { checkComplete, clipsPassedButMissing, watermarks, type TrialWorld, type Verdict } from './verify.js';
+
+export interface HarnessOptions {
+  trials: number;
+  seed: number;
+  /** Which kinds, in turn (default: all of KINDS). */
+  kinds?: string[];
+  log?: (line: string) => void;
+}
+
+export interface TrialRow extends Verdict {
+  trial: number;
+  kind: string;
+  outcome: TrialOutcome;
+  unsafe: number;
+  cleanExit: string;
+}
+
+export interface HarnessResult {
+  rows: TrialRow[];
+  totals: Verdict & { unsafe: number; overlaps: number };
+}
+
+const LEASE_SECONDS = 30;
+
+export async function runFaultHarness(options: HarnessOptions): Promise<HarnessResult> {
+  const kinds = options.kinds ?? Object.keys(KINDS);
+  const random = seededRandom(options.seed);
+  const cameras = demoCameras(3, 12);
+  const stack = await startLocalStack(cameras, 'fault-bucket');
+  const firestoreProxy = await startTcpFaultProxy(stack.firestore.host);
+  const rows: TrialRow[] = [];
+  const waiting: Array<{ world: TrialWorld; row: TrialRow; killedAt: number }> = [];
+  const finish = async (world: TrialWorld, row: TrialRow) => {
+    const before = await watermarks(world);
+    const clean = await startRunner(envOf(world)).done;
+    row.cleanExit = clean.signal ?? String(clean.code);
+    Object.assign(row, await checkComplete(world, before));
+    options.log?.(`trial ${row.trial} (${row.kind}): ${row.outcome.detail}; lost ${row.lost}, wrong ${row.wrong}, regressions ${row.regressions}, unsafe ${row.unsafe}`);
+  };
+  const envOf = (world: TrialWorld) => ({
+    ...stack.env, SITE_ID: world.site, OBJECT_PREFIX: world.prefix, LEASE_SECONDS: String(LEASE_SECONDS), GCS_MAX_ATTEMPTS: '8',
+  });
+  try {
+    for (let trial = 1; trial <= options.trials; trial++) {
+      const kind = kinds[(trial - 1) % kinds.length] as string;
+      const tag = `t${trial}-${options.seed}-${Date.now().toString(36)}`;
+      const world: TrialWorld = { stack, cameras, site: tag, prefix: tag };
+      const trialKind = KINDS[kind];
+      if (!trialKind) throw new Error(`no such fault kind: ${kind}`);
+      const outcome = await trialKind({ stack, env: envOf(world), random, firestoreProxy });
+      const row: TrialRow = { trial, kind, outcome, lost: 0, wrong: 0, regressions: 0, unsafe: await clipsPassedButMissing(world), cleanExit: '' };
+      rows.push(row);
+      if (outcome.killed) waiting.push({ world, row, killedAt: Date.now() });
+      else await finish(world, row);
+    }
+    for (const { world, row, killedAt } of waiting) {
+      await sleep(Math.max(0, killedAt + (LEASE_SECONDS + 1) * 1000 - Date.now()));
+      await finish(world, row);
+    }
+  } finally {
+    await firestoreProxy.close();
+    await stack.stop();
+  }
+  const sum = (key: 'lost' | 'wrong' | 'regressions' | 'unsafe') => rows.reduce((total, row) => total + row[key], 0);
+  return {
+    rows,
+    totals: { lost: sum('lost'), wrong: sum('wrong'), regressions: sum('regressions'), unsafe: sum('unsafe'), overlaps: rows.filter((row) => row.outcome.overlap).length },
+  };
+}
+
+export function faultTable(result: HarnessResult): string {
+  return [
+    '| trial | fault | what happened | faulty run exit | watermark past a missing clip | clean run exit | lost | wrong | regressions |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...result.rows.map((r) => `| ${r.trial} | ${r.kind} | ${r.outcome.detail} | ${r.outcome.exit} | ${r.unsafe} | ${r.cleanExit} | ${r.lost} | ${r.wrong} | ${r.regressions} |`),
+  ].join('\n');
+}
+
+/** The last line `make faults` prints. Clips passed while missing count as regressions of the watermark. */
+export function faultSummary(result: HarnessResult): string {
+  const { lost, wrong, regressions, unsafe } = result.totals;
+  return `faults: ${result.rows.length} trials, ${lost} lost, ${wrong} wrong, ${regressions + unsafe} regressions`;
+}

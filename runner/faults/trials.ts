@@ -1,0 +1,125 @@
+// The kinds of trouble a trial can bring, each acting on the shared local stack during one runner process.
+// A trial returns what happened in words and the faulty run's exit; the harness then checks and cleans up.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { LocalStack } from '../test/support/local-stack.js';
+import { startRunner } from './runner-process.js';
+import type { TcpFaultProxy } from './tcp-proxy.js';
+
+export interface TrialContext {
+  stack: LocalStack;
+  env: Record<string, string>;
+  random: () => number;
+  firestoreProxy: TcpFaultProxy;
+}
+
+export interface TrialOutcome {
+  detail: string;
+  exit: string;
+  /** The runner was killed: its lease must expire before the clean run (the harness waits, then checks). */
+  killed?: boolean;
+  /** Both runners uploaded at once: the lease failed to keep them apart. */
+  overlap?: boolean;
+}
+
+export type TrialKind = (context: TrialContext) => Promise<TrialOutcome>;
+
+const exitOf = (result: { code: number | null; signal: NodeJS.Signals | null }) => (result.signal ? result.signal : String(result.code));
+const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+/** Kills the runner (SIGKILL) at the nth time it logs `event`, after `delayMs`. */
+function killAt(event: string, label: string, delay: (random: () => number) => number): TrialKind {
+  return async ({ env, random }) => {
+    const nth = 1 + Math.floor(random() * 3);
+    const delayMs = Math.round(delay(random));
+    const runner = startRunner(env);
+    const reached = await runner.when(event, nth);
+    if (!reached) {
+      const result = await runner.done;
+      return { detail: `${label}: the run ended before ${event} #${nth}`, exit: exitOf(result) };
+    }
+    if (delayMs > 0) await sleep(delayMs);
+    await runner.kill();
+    return { detail: `killed ${label} (${event} #${nth} + ${delayMs} ms)`, exit: 'SIGKILL', killed: true };
+  };
+}
+
+export const KINDS: Record<string, TrialKind> = {
+  'kill -9: listing': killAt('job.cameras', 'while listing', () => 0),
+  'kill -9: mid-stream': killAt('clip.start', 'mid-stream', (random) => 5 + random() * 120),
+  'kill -9: after upload': killAt('clip.uploaded', 'after an upload, before its watermark', () => 0),
+  'kill -9: in transaction': killAt('state.advance_start', 'inside the watermark transaction', (random) => random() * 15),
+  'kill -9: any time': async ({ env, random }) => {
+    const ms = Math.round(500 + random() * 3000);
+    const runner = startRunner(env);
+    const ended = await Promise.race([runner.done.then(() => true), sleep(ms).then(() => false)]);
+    if (ended) return { detail: `the run ended before ${ms} ms`, exit: exitOf(await runner.done) };
+    await runner.kill();
+    return { detail: `killed after ${ms} ms`, exit: 'SIGKILL', killed: true };
+  },
+  'GCS 429/503/resets/slow': async ({ stack, env, random }) => {
+    const status = pick(random, [429, 503] as const);
+    stack.gcs.injectFaults({ status, count: 1e9, probability: 0.2, random });
+    stack.gcs.injectFaults({ reset: true, count: 1e9, probability: 0.05, random });
+    stack.gcs.injectFaults({ slowMs: 400, count: 1e9, probability: 0.1, random });
+    const uploadsBefore = stack.gcs.requests.upload ?? 0;
+    const result = await startRunner(env).done;
+    stack.gcs.clearFaults();
+    const requests = (stack.gcs.requests.upload ?? 0) - uploadsBefore;
+    const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
+    return { detail: `${status} on 20%, resets on 5%, 400 ms late on 10% of uploads: ${requests} upload requests, ${retries} retries`, exit: exitOf(result) };
+  },
+  'Scrypted cuts streams, answers slowly': async ({ stack, env, random }) => {
+    const slowMs = Math.round(50 + random() * 200);
+    stack.scrypted.injectFaults({ cutStreams: 0.3, slowMs, random });
+    const result = await startRunner(env).done;
+    stack.scrypted.injectFaults({});
+    const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
+    return { detail: `30% of clip streams cut part-way, every answer ${slowMs} ms late: ${retries} retries`, exit: exitOf(result) };
+  },
+  'Scrypted restarts (password)': restartScrypted(false),
+  'Scrypted restarts (long-lived token)': restartScrypted(true),
+  'two runners at once': async ({ env }) => {
+    const [a, b] = await Promise.all([startRunner(env).done, startRunner(env).done]);
+    return twoRunners('started together', a, b);
+  },
+  'a runner started mid-run': async ({ env }) => {
+    const first = startRunner(env);
+    await first.when('clip.start');
+    const second = await startRunner(env).done;
+    return twoRunners('the second started at the first\'s first upload', await first.done, second);
+  },
+  'Firestore unavailable for a while': async ({ env, random, firestoreProxy }) => {
+    const downMs = Math.round(3000 + random() * 12_000);
+    const runner = startRunner({ ...env, FIRESTORE_EMULATOR_HOST: firestoreProxy.host });
+    const reached = await runner.when('clip.uploaded', 1 + Math.floor(random() * 3));
+    firestoreProxy.setDown(true);
+    await sleep(downMs);
+    firestoreProxy.setDown(false);
+    const result = await runner.done;
+    const failed = result.lines.some((line) => line.event === 'state.advance_failed' || line.level === 'error');
+    return { detail: `Firestore down for ${downMs} ms ${reached ? 'after an upload' : 'after the run'}; ${failed ? 'the run reported state errors' : 'the run rode it out'}`, exit: exitOf(result) };
+  },
+};
+
+function restartScrypted(withLongLivedToken: boolean): TrialKind {
+  return async ({ stack, env, random }) => {
+    const runnerEnv = withLongLivedToken ? { ...env, SCRYPTED_PASSWORD: stack.scrypted.longLivedToken() } : env;
+    const runner = startRunner(runnerEnv);
+    const nth = 1 + Math.floor(random() * 4);
+    const reached = await runner.when('clip.uploaded', nth);
+    if (reached) await stack.scrypted.restart();
+    const result = await runner.done;
+    const reconnects = result.lines.filter((line) => typeof line.event === 'string' && /reconnect/.test(line.event)).length;
+    return { detail: `${reached ? `restarted after upload #${nth}` : 'the run ended first'}; ${reconnects} reconnect line(s)`, exit: exitOf(result) };
+  };
+}
+
+function twoRunners(how: string, a: { code: number | null; signal: NodeJS.Signals | null; stderr: string }, b: typeof a): TrialOutcome {
+  const uploaded = [a, b].map((r) => Number(/(\d+) clip\(s\) uploaded/.exec(r.stderr)?.[1] ?? 0));
+  const held = [a, b].filter((r) => /holds the lease/.test(r.stderr)).length;
+  return {
+    detail: `${how}: uploads ${uploaded.join(' / ')}, ${held} found the lease held`,
+    exit: `${exitOf(a)} / ${exitOf(b)}`,
+    overlap: uploaded.every((n) => n > 0),
+  };
+}

@@ -1,0 +1,87 @@
+// What the harness checks. After a faulty run: each camera's watermark is not past any clip missing from the
+// bucket (the promise that matters while things go wrong). After the clean run that follows: every clip is in
+// the bucket under its name, byte-identical, nothing else is there, and each watermark is at its camera's last
+// clip's end and never went backwards.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { clipEnd } from '../src/core/clip-time.js';
+import { objectName } from '../src/core/object-name.js';
+import type { Clip, SiteState } from '../src/core/ports.js';
+import { createFirestoreStateStore } from '../src/firestore/index.js';
+import type { LocalStack } from '../test/support/local-stack.js';
+import type { TestCamera } from '../test/scrypted-server/server.js';
+
+export interface Verdict {
+  lost: number;
+  wrong: number;
+  regressions: number;
+}
+
+export interface TrialWorld {
+  stack: LocalStack;
+  cameras: TestCamera[];
+  site: string;
+  prefix: string;
+}
+
+const asClip = (camera: TestCamera, clip: TestCamera['clips'][number]): Clip => ({ id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration });
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The trial's state document, read straight from the emulator (not through any fault proxy). */
+export async function readSite(world: TrialWorld): Promise<SiteState> {
+  process.env.FIRESTORE_EMULATOR_HOST = world.stack.firestore.host;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: `nvr-backup/${world.site}`, keyFilename: undefined, initialWatermark: 0 });
+  try {
+    return await store.read();
+  } finally {
+    await store.close();
+  }
+}
+
+/** Clips at or before their camera's watermark that are not in the bucket (must be 0 at every moment). */
+export async function clipsPassedButMissing(world: TrialWorld): Promise<number> {
+  const site = await readSite(world);
+  let missing = 0;
+  for (const camera of world.cameras) {
+    const watermark = site.cameras[camera.id]?.lastTimestamp ?? 0;
+    for (const clip of camera.clips) {
+      const passed = clipEnd(asClip(camera, clip)) <= watermark;
+      if (passed && !world.stack.gcs.objectPath(world.stack.bucket, objectName(camera, asClip(camera, clip), world.prefix))) missing += 1;
+    }
+  }
+  return missing;
+}
+
+export async function watermarks(world: TrialWorld): Promise<Record<string, number>> {
+  const site = await readSite(world);
+  return Object.fromEntries(world.cameras.map((camera) => [camera.id, site.cameras[camera.id]?.lastTimestamp ?? 0]));
+}
+
+export async function checkComplete(world: TrialWorld, before: Record<string, number>): Promise<Verdict> {
+  const verdict: Verdict = { lost: 0, wrong: 0, regressions: 0 };
+  const site = await readSite(world);
+  const expected = new Set<string>();
+  for (const camera of world.cameras) {
+    let last = 0;
+    for (const clip of camera.clips) {
+      const name = objectName(camera, asClip(camera, clip), world.prefix);
+      expected.add(name);
+      last = Math.max(last, clipEnd(asClip(camera, clip)));
+      const path = world.stack.gcs.objectPath(world.stack.bucket, name);
+      if (!path) verdict.lost += 1;
+      else if ((await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) verdict.wrong += 1;
+    }
+    const watermark = site.cameras[camera.id]?.lastTimestamp ?? 0;
+    if (watermark !== last || watermark < (before[camera.id] ?? 0)) verdict.regressions += 1;
+  }
+  // Anything else under the trial's prefix would be a partial or misnamed object.
+  const extra = (await world.stack.gcs.listObjects(world.stack.bucket)).filter((name) => name.startsWith(`${world.prefix}/`) && !expected.has(name));
+  verdict.wrong += extra.length;
+  return verdict;
+}
