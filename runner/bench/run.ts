@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startLocalStack } from '../test/support/local-stack.js';
+import { startBenchStack } from './bench-stack.js';
 import { rawCopy, rcloneRun, runnerRun, type RunnerFigures } from './contenders.js';
 import { median, type Measurement } from './measured-process.js';
 import { prepare, scenarios, type Scenario } from './scenarios.js';
@@ -16,11 +16,13 @@ const QUICK = process.env.BENCH_QUICK === '1';
 const CACHE = process.env.BENCH_CLIP_DIR ?? '/tmp/nvr-backup-bench-clips';
 const CONCURRENCY = 4; // the runner's UPLOAD_CONCURRENCY default, rclone's --transfers default, the raw copy's
 const BUCKET = 'bench-bucket';
+/** Runner settings to try, e.g. BENCH_RUNNER_SETTINGS="GCS_CHUNK_SIZE_MB=64 UPLOAD_CONCURRENCY=2" (for tuning). */
+const SETTINGS = Object.fromEntries((process.env.BENCH_RUNNER_SETTINGS ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
 const now = Date.now();
 const list = scenarios(QUICK, !QUICK && totalmem() > 8 * 2 ** 30);
 const prepared = [];
 for (const scenario of list) prepared.push({ scenario, ...(await prepare(scenario, CACHE, now)) });
-const stack = await startLocalStack(prepared.map((p) => p.camera), BUCKET);
+const stack = await startBenchStack(prepared.map((p) => p.camera), BUCKET);
 const gcsRequests = () => Object.values(stack.gcs.requests).reduce((sum, n) => sum + n, 0);
 
 interface Row {
@@ -35,7 +37,7 @@ async function measure(scenario: Scenario, files: string[], dir: string): Promis
   const row: Row = { scenario, runner: [], noop: [], rclone: [], raw: [] };
   for (let rep = 1; rep <= RUNS; rep++) {
     const tag = `${scenario.key}-${rep}-${now}`;
-    const env = { ...stack.env, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, UPLOAD_CONCURRENCY: String(CONCURRENCY) };
+    const env = { ...stack.env, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, UPLOAD_CONCURRENCY: String(CONCURRENCY), ...SETTINGS };
     const run = await runnerRun(env);
     if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
     row.runner.push(run);
@@ -101,11 +103,11 @@ const memory = results.filter((r) => r.scenario.startsWith('mem-') || r.scenario
 const rssSpread = Math.max(...memory.map((r) => r.runner.peakRssMb)) - Math.min(...memory.map((r) => r.runner.peakRssMb));
 const rcloneVersion = execFileSync('rclone', ['version']).toString().split('\n')[0];
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), freeMemoryGb: Math.round(freemem() / 2 ** 30), node: process.version, rclone: rcloneVersion };
-console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}, ${machine.rclone}; median of ${RUNS} run(s)${QUICK ? ' (QUICK)' : ''}\n`);
+console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}, ${machine.rclone}; median of ${RUNS} run(s)${QUICK ? ' (QUICK)' : ''}; runner settings: ${JSON.stringify(SETTINGS)}\n`);
 console.log(table);
 console.log(`\npeak RSS spread over clip sizes (${memory.map((r) => `${r.clipMb} MB`).join(', ')}): ${rssSpread.toFixed(1)} MB\n`);
 console.log(noopTable);
 const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(out, { recursive: true });
-writeFileSync(`${out}latest.json`, `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, quick: QUICK, uploadConcurrency: CONCURRENCY, rssSpreadMb: rssSpread, results }, null, 2)}\n`);
+writeFileSync(`${out}latest.json`, `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, quick: QUICK, uploadConcurrency: CONCURRENCY, runnerSettings: SETTINGS, rssSpreadMb: rssSpread, results }, null, 2)}\n`);
 console.log(`\nwritten to ${out}latest.json`);

@@ -198,7 +198,7 @@ const schema = z.object({
   GCS_KEYFILE_PATH: keyFile,
   GCS_ENDPOINT: httpUrl,
   GCS_RESUMABLE_THRESHOLD_MB: integer(8, 0, 5120, 'MB'),
-  GCS_CHUNK_SIZE_MB: integer(16, 1, 1024, 'MB'),
+  GCS_CHUNK_SIZE_MB: integer(0, 0, 1024, 'MB'),
   GCS_MAX_ATTEMPTS: integer(5, 1, 20, 'attempts'),
   FIRESTORE_DATABASE: firestoreDatabase,
   SITE_ID: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,100}$/.test(value), {

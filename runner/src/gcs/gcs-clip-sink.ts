@@ -21,7 +21,7 @@ export interface GcsSinkOptions {
   apiEndpoint: string | undefined;
   /** Clips whose size is known and below this go in one request; others use a resumable upload. */
   resumableThresholdBytes: number;
-  /** Resumable chunk size (a multiple of 256 KiB); the memory one upload holds. */
+  /** Resumable chunk size (a multiple of 256 KiB), the memory one upload holds; 0: the clip streams in one request. */
   chunkSizeBytes: number;
   maxAttempts: number;
   baseBackoffMs: number;
@@ -98,7 +98,7 @@ export class GcsClipSink implements ClipSink {
     const counter = new ByteCounter(size);
     const upload = file.createWriteStream({
       resumable: true,
-      chunkSize: this.options.chunkSizeBytes,
+      ...(this.options.chunkSizeBytes > 0 ? { chunkSize: this.options.chunkSizeBytes } : {}),
       validation: 'crc32c',
       preconditionOpts,
       metadata: { contentType: object.contentType, metadata: object.metadata },

@@ -1,0 +1,55 @@
+// The GCS adapter in its default mode (GCS_CHUNK_SIZE_MB=0): no chunks, each clip streams in one request of its
+// resumable session. The ClipSink conformance suite, plus a retry after a reset mid-stream. (A server of its
+// own: injected faults are server-wide.)
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { after, before, it } from 'node:test';
+import { createGcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
+import { createLogger } from '../../src/log.js';
+import { clipOf, clipSinkConformance } from '../conformance/clip-sink-suite.js';
+import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+
+const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
+let server: GcsTestServer;
+let buckets = 0;
+before(async () => {
+  server = await startGcsTestServer();
+});
+after(() => server.close());
+
+async function freshBucket(): Promise<string> {
+  const name = `stream-${++buckets}`;
+  const response = await fetch(`${server.endpoint}/storage/v1/b?project=demo`, { method: 'POST', body: JSON.stringify({ name }) });
+  assert.equal(response.status, 200);
+  return name;
+}
+
+const options = (bucket: string): GcsSinkOptions => ({
+  bucket, projectId: 'demo-project', keyFilename: undefined, apiEndpoint: server.endpoint,
+  resumableThresholdBytes: 100_000, chunkSizeBytes: 0, maxAttempts: 3, baseBackoffMs: 5, logger,
+});
+
+clipSinkConformance(
+  'GCS (JSON-API test server), one streaming request per clip',
+  async () => {
+    const bucket = await freshBucket();
+    return { sink: createGcsClipSink(options(bucket)), readBack: (name) => server.readObject(bucket, name), teardown: async () => {} };
+  },
+  { small: 10_000, large: 3_000_000 },
+);
+
+it('streaming: a reset connection is retried from the clip\'s first byte, and the object is whole', async () => {
+  const bucket = await freshBucket();
+  const bytes = randomBytes(2_000_000);
+  let opens = 0;
+  const open = clipOf(bytes);
+  server.injectFaults({ reset: true, count: 1, match: 'upload' });
+  const result = await createGcsClipSink(options(bucket)).putIfAbsent(
+    { name: 'cam/stream.mp4', contentType: 'video/mp4', metadata: {}, size: undefined },
+    () => ((opens += 1), open()),
+  );
+  assert.equal(result.outcome, 'created');
+  assert.equal(opens, 2);
+  assert.ok((await server.readObject(bucket, 'cam/stream.mp4'))?.bytes.equals(bytes));
+});
