@@ -37,19 +37,20 @@ async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<s
 
 export async function openClipBytes(
   clip: VideoClipShape,
-  device: Record<string, (...args: unknown[]) => Promise<unknown>>,
-  mediaManager: MediaManager,
+  device: () => Promise<Record<string, (...args: unknown[]) => Promise<unknown>>>,
+  mediaManager: () => MediaManager,
   context: ByteFetchContext,
   signal?: AbortSignal,
 ): Promise<ClipStream> {
   const href = clip.resources?.video?.href;
   if (href) return streamFrom(resolveOnBase(href, context.baseUrl), context, { authorization: `Bearer ${context.token}` }, signal);
-  const mediaObject = (await device.getVideoClip?.(clip.videoId ?? clip.id)) as { mimeType?: string } | undefined;
+  // No href: ask the camera's device for the clip (one RPC round trip), then the media manager for a local URI.
+  const mediaObject = (await (await device()).getVideoClip?.(clip.videoId ?? clip.id)) as { mimeType?: string } | undefined;
   if (!mediaObject) throw new Error(`Scrypted has no video for clip ${clip.id}`);
   if (mediaObject.mimeType === 'x-scrypted/x-ffmpeg-input') {
     throw new UnsupportedClipError(`clip ${clip.id} is only an ffmpeg/RTSP input (no file to stream); this runner does not remux`);
   }
-  const localUri = await mediaManager.convertMediaObject(mediaObject, 'text/x-local-uri');
+  const localUri = await mediaManager().convertMediaObject(mediaObject, 'text/x-local-uri');
   if (typeof localUri !== 'string') throw new Error(`Scrypted gave no local URI for clip ${clip.id}`);
   return streamFrom(resolveOnBase(localUri, context.baseUrl), context, {}, signal);
 }

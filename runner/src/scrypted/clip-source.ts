@@ -150,9 +150,9 @@ export class ScryptedClipSource implements ClipSource {
   }
 
   private async openWith(token: string, camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
-    const device = await this.device(camera.id);
     const raw = this.raw.get(`${camera.id}\u0000${clip.id}`) ?? { id: clip.id, startTime: clip.startTime };
-    return openClipBytes(raw, device, this.mediaManager as MediaManager, {
+    // A clip listed with an href needs no RPC at all: its bytes come straight over HTTP.
+    return openClipBytes(raw, () => this.device(camera.id), () => this.mediaManager as MediaManager, {
       baseUrl: this.options.baseUrl,
       token,
       agent: this.agent,
