@@ -48,3 +48,9 @@ export function rcloneRun(dir: string, endpoint: string, bucket: string, prefix:
 export function rawCopy(files: string[], endpoint: string, bucket: string, prefix: string, concurrency: number): Promise<Measurement> {
   return measured(process.execPath, [RAW_COPY, endpoint, bucket, prefix, String(concurrency), ...files], {});
 }
+
+/** The raw copy along the runner's path: clip bytes fetched from the Scrypted test server, piped into GCS. */
+export function rawCopyViaScrypted(env: Record<string, string>, clipIds: string[], prefix: string, concurrency: number): Promise<Measurement> {
+  const { GCS_ENDPOINT = '', GCS_BUCKET_NAME = '', SCRYPTED_HOST = '', SCRYPTED_USER = '', SCRYPTED_PASSWORD = '' } = env;
+  return measured(process.execPath, [RAW_COPY, GCS_ENDPOINT, GCS_BUCKET_NAME, prefix, String(concurrency), '--scrypted', SCRYPTED_HOST, SCRYPTED_USER, SCRYPTED_PASSWORD, ...clipIds], {});
+}

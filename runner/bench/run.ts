@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
-import { rawCopy, rcloneRun, runnerRun, type RunnerFigures } from './contenders.js';
+import { rawCopy, rawCopyViaScrypted, rcloneRun, runnerRun, type RunnerFigures } from './contenders.js';
 import { median, type Measurement } from './measured-process.js';
 import { prepare, scenarios, type Scenario } from './scenarios.js';
 
@@ -17,9 +17,11 @@ const CACHE = process.env.BENCH_CLIP_DIR ?? '/tmp/nvr-backup-bench-clips';
 const CONCURRENCY = 4; // the runner's UPLOAD_CONCURRENCY default, rclone's --transfers default, the raw copy's
 const BUCKET = 'bench-bucket';
 /** Runner settings to try, e.g. BENCH_RUNNER_SETTINGS="GCS_CHUNK_SIZE_MB=64 UPLOAD_CONCURRENCY=2" (for tuning). */
-const SETTINGS = Object.fromEntries((process.env.BENCH_RUNNER_SETTINGS ?? '').split(/\s+/).filter(Boolean).map((pair) => pair.split('=', 2) as [string, string]));
+const SETTINGS = Object.fromEntries((process.env.BENCH_RUNNER_SETTINGS ?? '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const now = Date.now();
-const list = scenarios(QUICK, !QUICK && totalmem() > 8 * 2 ** 30);
+/** BENCH_ONLY=small,large runs only those scenarios (for tuning). */
+const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+const list = scenarios(QUICK, !QUICK && totalmem() > 8 * 2 ** 30).filter((s) => only.length === 0 || only.includes(s.key));
 const prepared = [];
 for (const scenario of list) prepared.push({ scenario, ...(await prepare(scenario, CACHE, now)) });
 const stack = await startBenchStack(prepared.map((p) => p.camera), BUCKET);
@@ -31,10 +33,11 @@ interface Row {
   noop: Array<RunnerFigures & { gcsRequests: number }>;
   rclone: Measurement[];
   raw: Measurement[];
+  rawViaScrypted: Measurement[];
 }
 
 async function measure(scenario: Scenario, files: string[], dir: string): Promise<Row> {
-  const row: Row = { scenario, runner: [], noop: [], rclone: [], raw: [] };
+  const row: Row = { scenario, runner: [], noop: [], rclone: [], raw: [], rawViaScrypted: [] };
   for (let rep = 1; rep <= RUNS; rep++) {
     const tag = `${scenario.key}-${rep}-${now}`;
     const env = { ...stack.env, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, UPLOAD_CONCURRENCY: String(CONCURRENCY), ...SETTINGS };
@@ -52,6 +55,8 @@ async function measure(scenario: Scenario, files: string[], dir: string): Promis
       await stack.gcs.deleteObjects(BUCKET, `rclone-${tag}/`);
       row.raw.push(await rawCopy(files, stack.gcs.endpoint, BUCKET, `raw-${tag}/`, CONCURRENCY));
       await stack.gcs.deleteObjects(BUCKET, `raw-${tag}/`);
+      row.rawViaScrypted.push(await rawCopyViaScrypted(stack.env, files.map((_, i) => `${scenario.key}-${i}`), `rawvia-${tag}/`, CONCURRENCY));
+      await stack.gcs.deleteObjects(BUCKET, `rawvia-${tag}/`);
     }
     process.stderr.write(`  ${scenario.key} run ${rep}/${RUNS}: runner ${run.seconds.toFixed(2)} s\n`);
   }
@@ -68,7 +73,7 @@ try {
 const mbOf = (s: Scenario) => (s.clips * s.sizeBytes) / 1e6;
 const rate = (s: Scenario, runs: Measurement[]) => (runs.length ? mbOf(s) / median(runs.map((r) => r.seconds)) : undefined);
 const perSecond = (s: Scenario, runs: Measurement[]) => (runs.length ? s.clips / median(runs.map((r) => r.seconds)) : undefined);
-const results = rows.map(({ scenario, runner, noop, rclone, raw }) => ({
+const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted }) => ({
   scenario: scenario.key,
   label: scenario.label,
   clips: scenario.clips,
@@ -84,23 +89,25 @@ const results = rows.map(({ scenario, runner, noop, rclone, raw }) => ({
   },
   rclone: rclone.length ? { mbPerS: rate(scenario, rclone), objectsPerS: perSecond(scenario, rclone), cpuSecondsPerGb: median(rclone.map((r) => r.cpuSeconds)) / (mbOf(scenario) / 1000), peakRssMb: median(rclone.map((r) => r.peakRssMb)), wallSecondsRuns: rclone.map((r) => r.seconds) } : undefined,
   raw: raw.length ? { mbPerS: rate(scenario, raw), wallSecondsRuns: raw.map((r) => r.seconds) } : undefined,
+  rawViaScrypted: rawViaScrypted.length ? { mbPerS: rate(scenario, rawViaScrypted), wallSecondsRuns: rawViaScrypted.map((r) => r.seconds) } : undefined,
   noop: noop.length ? { wallSeconds: median(noop.map((r) => r.seconds)), afterConnectSeconds: median(noop.map((r) => r.jobMs / 1000)), firestoreTransactions: median(noop.map((r) => r.firestoreTransactions)), firestoreWrites: median(noop.map((r) => r.firestoreWrites)), gcsRequests: median(noop.map((r) => r.gcsRequests)) } : undefined,
 }));
 
 const f = (value: number | undefined, digits = 1) => (value === undefined ? '' : value.toFixed(digits));
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '' : (a / b).toFixed(2));
 const table = [
-  `| scenario | clips | runner MB/s | runner clips/s | CPU s/GB | peak RSS MB | rclone MB/s | rclone objects/s | raw copy MB/s | runner/rclone | runner/raw |`,
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...results.map((r) => `| ${r.label} | ${r.clips} x ${r.clipMb} MB | ${f(r.runner.mbPerS)} | ${f(r.runner.clipsPerS)} | ${f(r.runner.cpuSecondsPerGb)} | ${f(r.runner.peakRssMb, 0)} | ${f(r.rclone?.mbPerS)} | ${f(r.rclone?.objectsPerS)} | ${f(r.raw?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rclone?.mbPerS)} | ${ratio(r.runner.mbPerS, r.raw?.mbPerS)} |`),
+  `| scenario | clips | runner MB/s | runner clips/s | CPU s/GB | peak RSS MB | rclone MB/s | rclone objects/s | raw copy MB/s | raw via Scrypted MB/s | runner/rclone | runner/raw | runner/raw via Scrypted |`,
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.label} | ${r.clips} x ${r.clipMb} MB | ${f(r.runner.mbPerS)} | ${f(r.runner.clipsPerS)} | ${f(r.runner.cpuSecondsPerGb)} | ${f(r.runner.peakRssMb, 0)} | ${f(r.rclone?.mbPerS)} | ${f(r.rclone?.objectsPerS)} | ${f(r.raw?.mbPerS)} | ${f(r.rawViaScrypted?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rclone?.mbPerS)} | ${ratio(r.runner.mbPerS, r.raw?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rawViaScrypted?.mbPerS)} |`),
 ].join('\n');
 const noopTable = [
   '| no-op run after | wall s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',
   '| --- | --- | --- | --- | --- | --- |',
   ...results.filter((r) => r.noop).map((r) => `| ${r.label} | ${f(r.noop?.wallSeconds, 2)} | ${f(r.noop?.afterConnectSeconds, 3)} | ${r.noop?.firestoreTransactions} | ${r.noop?.firestoreWrites} | ${r.noop?.gcsRequests} |`),
 ].join('\n');
-const memory = results.filter((r) => r.scenario.startsWith('mem-') || r.scenario === 'large' || r.scenario === 'small');
-const rssSpread = Math.max(...memory.map((r) => r.runner.peakRssMb)) - Math.min(...memory.map((r) => r.runner.peakRssMb));
+// The memory target compares clip sizes from 10 MB to 1 GB (one clip at a time is the worst case per upload).
+const memory = results.filter((r) => r.scenario.startsWith('mem-'));
+const rssSpread = memory.length ? Math.max(...memory.map((r) => r.runner.peakRssMb)) - Math.min(...memory.map((r) => r.runner.peakRssMb)) : 0;
 const rcloneVersion = execFileSync('rclone', ['version']).toString().split('\n')[0];
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), freeMemoryGb: Math.round(freemem() / 2 ** 30), node: process.version, rclone: rcloneVersion };
 console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}, ${machine.rclone}; median of ${RUNS} run(s)${QUICK ? ' (QUICK)' : ''}; runner settings: ${JSON.stringify(SETTINGS)}\n`);
@@ -109,5 +116,5 @@ console.log(`\npeak RSS spread over clip sizes (${memory.map((r) => `${r.clipMb}
 console.log(noopTable);
 const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(out, { recursive: true });
-writeFileSync(`${out}latest.json`, `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, quick: QUICK, uploadConcurrency: CONCURRENCY, runnerSettings: SETTINGS, rssSpreadMb: rssSpread, results }, null, 2)}\n`);
-console.log(`\nwritten to ${out}latest.json`);
+writeFileSync(`${out}${process.env.BENCH_OUT ?? 'latest'}.json`, `${JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, quick: QUICK, uploadConcurrency: CONCURRENCY, runnerSettings: SETTINGS, rssSpreadMb: rssSpread, results }, null, 2)}\n`);
+console.log(`\nwritten to ${out}${process.env.BENCH_OUT ?? 'latest'}.json`);
