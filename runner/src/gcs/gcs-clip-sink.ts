@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Storage, type Bucket } from '@google-cloud/storage';
 import type { ClipSink, ClipStream, ObjectDescription, PutResult } from '../core/ports.js';
 import type { Logger } from '../log.js';
+import { attemptAgent } from './attempt-agent.js';
 import { ByteCounter } from './byte-counter.js';
 import { FastCrc32c, fastCrc32cGenerator } from './fast-crc32c.js';
 import { backoffDelay, httpStatusOf, isRetryable } from './retry-policy.js';
@@ -54,7 +55,8 @@ export class GcsClipSink implements ClipSink {
       ...(options.keyFilename ? { keyFilename: options.keyFilename } : {}),
       ...(options.apiEndpoint ? { apiEndpoint: options.apiEndpoint, useAuthWithCustomEndpoint: false } : {}),
       // Our loop retries, with a fresh source stream each time: the library must never replay a consumed stream.
-      retryOptions: { autoRetry: false, maxRetries: 0 },
+      // (retryableErrorFn: no error is the library's to retry; its own retry path also JSON-stringifies socket errors.)
+      retryOptions: { autoRetry: false, maxRetries: 0, retryableErrorFn: () => false },
       crc32cGenerator: fastCrc32cGenerator,
     });
     this.bucket = storage.bucket(options.bucket);
@@ -95,6 +97,10 @@ export class GcsClipSink implements ClipSink {
       });
       return bytes.length;
     }
+    // The session's requests go through an agent of this attempt's own, closed when the attempt ends (see
+    // attempt-agent.ts; found by the fault harness: a Scrypted restart mid-upload kept the runner from exiting).
+    const attemptSockets = attemptAgent(this.options.apiEndpoint);
+    file.interceptors.push({ request: (requestOptions) => Object.assign(requestOptions, { agent: attemptSockets.agent }) as never });
     const counter = new ByteCounter(size);
     const upload = file.createWriteStream({
       resumable: true,
@@ -103,7 +109,11 @@ export class GcsClipSink implements ClipSink {
       preconditionOpts,
       metadata: { contentType: object.contentType, metadata: object.metadata },
     });
-    await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
+    try {
+      await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
+    } finally {
+      attemptSockets.close();
+    }
     return counter.bytes;
   }
 

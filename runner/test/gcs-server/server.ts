@@ -36,6 +36,8 @@ export interface GcsTestServer {
   readObject(bucket: string, name: string): Promise<{ bytes: Buffer; metadata: Record<string, string>; contentType: string } | undefined>;
   objectPath(bucket: string, name: string): string | undefined;
   listObjects(bucket: string): Promise<string[]>;
+  /** Requests being handled now (a client that leaks a request, its body never ended, keeps one here). */
+  requestsInFlight(): number;
   /** Deletes every object whose name starts with `prefix` (the benchmark frees disk between runs). */
   deleteObjects(bucket: string, prefix: string): Promise<number>;
   close(): Promise<void>;
@@ -154,7 +156,10 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     sendError(response, 404, 'notFound', `not implemented by the test server: ${method} ${path}`);
   }
 
+  let inFlight = 0;
   const server = createServer((request, response) => {
+    inFlight += 1;
+    response.once('close', () => (inFlight -= 1));
     route(request, response).catch((error: unknown) => {
       if (!response.headersSent) sendError(response, 500, 'backendError', String(error));
       else response.destroy();
@@ -183,6 +188,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     },
     objectPath: (bucket, name) => store.get(bucket, name)?.path,
     listObjects: async (bucket) => store.list(bucket).map((object) => object.name),
+    requestsInFlight: () => inFlight,
     async deleteObjects(bucket, prefix) {
       const doomed = store.list(bucket).filter((object) => object.name.startsWith(prefix));
       for (const object of doomed) await store.delete(bucket, object.name);

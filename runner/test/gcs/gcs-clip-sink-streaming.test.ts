@@ -3,7 +3,7 @@
 // own: injected faults are server-wide.)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { createGcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
 import { createLogger } from '../../src/log.js';
@@ -52,4 +52,24 @@ it('streaming: a reset connection is retried from the clip\'s first byte, and th
   assert.equal(result.outcome, 'created');
   assert.equal(opens, 2);
   assert.ok((await server.readObject(bucket, 'cam/stream.mp4'))?.bytes.equals(bytes));
+});
+
+it('streaming: a source that breaks mid-clip leaves no object and no request open (the runner can exit)', async () => {
+  const bucket = await freshBucket();
+  const sink = createGcsClipSink({ ...options(bucket), maxAttempts: 1 });
+  const broken = () => Promise.resolve({
+    size: undefined,
+    stream: Readable.from((async function* () {
+      yield randomBytes(1_000_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw new Error('Scrypted went away');
+    })()),
+  });
+  await assert.rejects(
+    sink.putIfAbsent({ name: 'cam/broken.mp4', contentType: 'video/mp4', metadata: {}, size: undefined }, broken),
+    /Scrypted went away/,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(await server.readObject(bucket, 'cam/broken.mp4'), undefined);
+  assert.equal(server.requestsInFlight(), 0, 'an upload request was left open');
 });
