@@ -12,7 +12,7 @@ help:
 	@echo "make synth|hcl|deploy|audit BUCKET=...   the cloud side (docs/infra.md)"
 	@echo "make runner|runner-once|runner-local|runner-stop|runner-logs   the runner on the NVR host (docs/container.md)"
 	@echo "make bench       benchmarks (results in bench/results/latest.json)"
-	@echo "make faults      the fault harness (TRIALS=6 SEED=...)"
+	@echo "make faults      the fault harness (TRIALS=24 SEED=...; a 5-trial version runs in make test)"
 
 install: node_modules/.install-stamp
 
@@ -36,8 +36,8 @@ demo: install
 bench: build
 	$(NODE_TSX) runner/bench/run.ts
 
-# The fault harness (not part of make test): TRIALS and SEED replay a schedule.
-TRIALS ?= 6
+# The fault harness (a 5-trial version is part of make test): TRIALS and SEED replay a schedule.
+TRIALS ?= 24
 SEED ?= 20261124
 faults: install
 	$(NODE_TSX) runner/faults/run.ts $(TRIALS) $(SEED)

@@ -27,9 +27,9 @@ const exitOf = (result: { code: number | null; signal: NodeJS.Signals | null }) 
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
 /** Kills the runner (SIGKILL) at the nth time it logs `event`, after `delayMs`. */
-function killAt(event: string, label: string, delay: (random: () => number) => number): TrialKind {
+function killAt(event: string, label: string, delay: (random: () => number) => number, occurrences = 3): TrialKind {
   return async ({ env, random }) => {
-    const nth = 1 + Math.floor(random() * 3);
+    const nth = 1 + Math.floor(random() * occurrences);
     const delayMs = Math.round(delay(random));
     const runner = startRunner(env);
     const reached = await runner.when(event, nth);
@@ -44,7 +44,7 @@ function killAt(event: string, label: string, delay: (random: () => number) => n
 }
 
 export const KINDS: Record<string, TrialKind> = {
-  'kill -9: listing': killAt('job.cameras', 'while listing', () => 0),
+  'kill -9: listing': killAt('job.cameras', 'while listing', (random) => random() * 20, 1),
   'kill -9: mid-stream': killAt('clip.start', 'mid-stream', (random) => 5 + random() * 120),
   'kill -9: after upload': killAt('clip.uploaded', 'after an upload, before its watermark', () => 0),
   'kill -9: in transaction': killAt('state.advance_start', 'inside the watermark transaction', (random) => random() * 15),
