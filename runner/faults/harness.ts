@@ -28,7 +28,7 @@ export interface TrialRow extends Verdict {
 
 export interface HarnessResult {
   rows: TrialRow[];
-  totals: Verdict & { unsafe: number; overlaps: number };
+  totals: Verdict & { unsafe: number; overlaps: number; hangs: number };
 }
 
 const LEASE_SECONDS = 30;
@@ -75,7 +75,12 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
   const sum = (key: 'lost' | 'wrong' | 'regressions' | 'unsafe') => rows.reduce((total, row) => total + row[key], 0);
   return {
     rows,
-    totals: { lost: sum('lost'), wrong: sum('wrong'), regressions: sum('regressions'), unsafe: sum('unsafe'), overlaps: rows.filter((row) => row.outcome.overlap).length },
+    totals: {
+      lost: sum('lost'), wrong: sum('wrong'), regressions: sum('regressions'), unsafe: sum('unsafe'),
+      overlaps: rows.filter((row) => row.outcome.overlap).length,
+      // A faulty run the harness had to kill (it never ended by itself) is a hang, as is a clean run that did not end.
+      hangs: rows.filter((row) => (row.outcome.exit.includes('SIGKILL') && !row.outcome.killed) || row.cleanExit === 'SIGKILL').length,
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 // `make faults [TRIALS=n] [SEED=s]`: the fault harness (harness.ts) over n seeded trials, cycling through every
 // kind of fault in trials.ts; prints the table and `faults: N trials, 0 lost, 0 wrong, 0 regressions`, writes
-// both to bench/results/faults.md, and exits 1 if anything was lost, wrong, passed while missing, or if two
-// runners uploaded at once.
+// both to bench/results/faults.md, and exits 1 if anything was lost, wrong, passed while missing, if two
+// runners uploaded at once, or if a run never ended.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { faultSummary, faultTable, runFaultHarness } from './harness.js';
@@ -11,10 +11,10 @@ const seed = Number(process.argv[3] ?? 20261124);
 const started = Date.now();
 const result = await runFaultHarness({ trials, seed, log: (line) => process.stderr.write(`${line}\n`) });
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-const report = `${faultTable(result)}\n\nseed ${seed}, ${minutes} min; runs where two runners uploaded at once: ${result.totals.overlaps}\n${faultSummary(result)}\n`;
+const report = `${faultTable(result)}\n\nseed ${seed}, ${minutes} min; runs where two runners uploaded at once: ${result.totals.overlaps}; runs that never ended (killed after 2 min): ${result.totals.hangs}\n${faultSummary(result)}\n`;
 process.stdout.write(report);
 const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(out, { recursive: true });
 writeFileSync(`${out}faults.md`, `# make faults, ${new Date().toISOString()}\n\n${report}`);
-const { lost, wrong, regressions, unsafe, overlaps } = result.totals;
-process.exit(lost + wrong + regressions + unsafe + overlaps === 0 ? 0 : 1);
+const { lost, wrong, regressions, unsafe, overlaps, hangs } = result.totals;
+process.exit(lost + wrong + regressions + unsafe + overlaps + hangs === 0 ? 0 : 1);

@@ -11,7 +11,8 @@ export interface RunnerProcess {
   kill(): Promise<void>;
 }
 
-export function startRunner(env: Record<string, string>, timeoutMs = 240_000): RunnerProcess {
+/** A run that has not ended after `timeoutMs` is killed: the harness counts it as a hang. */
+export function startRunner(env: Record<string, string>, timeoutMs = 120_000): RunnerProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,6 +12,7 @@ it('fault harness, short: 5 trials, nothing lost, nothing wrong, no watermark re
   const details = result.rows.map((row) => `${row.kind}: ${row.outcome.detail} (exit ${row.outcome.exit}, clean ${row.cleanExit})`).join('\n');
   assert.equal(summary, 'faults: 5 trials, 0 lost, 0 wrong, 0 regressions', details);
   assert.equal(result.totals.overlaps, 0, details);
+  assert.equal(result.totals.hangs, 0, details);
   // The faults really happened: the runner was killed, and every clean run completed.
   assert.ok(result.rows[0]?.outcome.killed, details);
   assert.ok(result.rows.every((row) => row.cleanExit === '0'), details);
