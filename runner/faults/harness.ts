@@ -61,7 +61,7 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
       const outcome = await trialKind({ stack, env: envOf(world), random, firestoreProxy });
       const row: TrialRow = { trial, kind, outcome, lost: 0, wrong: 0, regressions: 0, unsafe: await clipsPassedButMissing(world), cleanExit: '' };
       rows.push(row);
-      if (outcome.killed) waiting.push({ world, row, killedAt: Date.now() });
+      if (outcome.killed || outcome.leaseLeft) waiting.push({ world, row, killedAt: Date.now() });
       else await finish(world, row);
     }
     for (const { world, row, killedAt } of waiting) {

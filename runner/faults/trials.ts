@@ -17,6 +17,8 @@ export interface TrialOutcome {
   exit: string;
   /** The runner was killed: its lease must expire before the clean run (the harness waits, then checks). */
   killed?: boolean;
+  /** The run could not release its lease (e.g. Firestore was down): the clean run waits for it to expire. */
+  leaseLeft?: boolean;
   /** Both runners uploaded at once: the lease failed to keep them apart. */
   overlap?: boolean;
 }
@@ -98,6 +100,22 @@ export const KINDS: Record<string, TrialKind> = {
     const result = await runner.done;
     const failed = result.lines.some((line) => line.event === 'state.advance_failed' || line.level === 'error');
     return { detail: `Firestore down for ${downMs} ms ${reached ? 'after an upload' : 'after the run'}; ${failed ? 'the run reported state errors' : 'the run rode it out'}`, exit: exitOf(result) };
+  },
+  'Firestore down until the run gives up': async ({ env, random, firestoreProxy }) => {
+    const runner = startRunner({ ...env, FIRESTORE_EMULATOR_HOST: firestoreProxy.host });
+    const nth = 1 + Math.floor(random() * 3);
+    const reached = await runner.when('clip.uploaded', nth);
+    firestoreProxy.setDown(true);
+    const downAt = Date.now();
+    const result = await runner.done;
+    firestoreProxy.setDown(false);
+    const seconds = ((Date.now() - downAt) / 1000).toFixed(1);
+    const errors = result.lines.filter((line) => line.level === 'error' || line.event === 'state.advance_failed').length;
+    return {
+      detail: `${reached ? `Firestore down from upload #${nth}` : 'Firestore down after the run'} until the run ended ${seconds} s later; ${errors} error line(s)`,
+      exit: exitOf(result),
+      leaseLeft: true,
+    };
   },
 };
 

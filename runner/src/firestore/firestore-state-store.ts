@@ -19,12 +19,17 @@ export interface FirestoreStoreOptions {
 
 /** gRPC status ABORTED: the transaction lost a conflict or a lock timed out. */
 const ABORTED = 10;
+/** gRPC statuses DEADLINE_EXCEEDED and UNAVAILABLE: Firestore could not be reached. */
+const UNREACHABLE = new Set([4, 14]);
+/** After Firestore was unreachable, later calls fail at once for this long instead of each waiting ~45 s. */
+const UNREACHABLE_SHORTCUT_MS = 60_000;
 
 export class FirestoreStateStore implements StateStore {
   private readonly db: Firestore;
   private readonly ref: DocumentReference;
 
   private readonly contentionBudgetMs: number;
+  private unreachable: { until: number; reason: string } | undefined;
 
   /** Transaction attempts made and documents written, for the run's summary and the benchmark. */
   readonly requests = { transactions: 0, writes: 0 };
@@ -44,10 +49,18 @@ export class FirestoreStateStore implements StateStore {
    * Contention (ABORTED) is retried until `contentionBudgetMs` has passed: a runner killed in the middle of a
    * transaction leaves a lock that the server only drops after a while, and the next run must wait it out
    * rather than fail (found by the fault harness, runner/faults/run.ts).
+   * An unreachable Firestore is different: the client library already retries for about 45 s before it gives up
+   * (one attempt; its own transaction retries would make that 4 minutes). Once it has, the calls that follow in
+   * the next minute (other cameras' advances, the run record, the lease release) fail at once, so a run with
+   * Firestore down ends in about a minute instead of hanging (found by the fault harness).
    */
   private async transact<T>(what: string, change: (state: SiteState, exists: boolean) => { write?: SiteState; result: T }): Promise<T> {
     const deadline = Date.now() + this.contentionBudgetMs;
+    const where = `${this.options.databaseId}/${this.options.documentPath}`;
     for (let attempt = 1; ; attempt += 1) {
+      if (this.unreachable && Date.now() < this.unreachable.until) {
+        throw new Error(`Firestore ${what} on ${where} not tried: Firestore was unreachable moments ago (${this.unreachable.reason})`);
+      }
       try {
         return await this.db.runTransaction(async (tx: Transaction) => {
           this.requests.transactions += 1;
@@ -59,15 +72,16 @@ export class FirestoreStateStore implements StateStore {
             tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
           }
           return result;
-        });
+        }, { maxAttempts: 1 });
       } catch (error) {
-        const aborted = (error as { code?: unknown }).code === ABORTED;
-        if (aborted && Date.now() < deadline) {
+        const code = (error as { code?: unknown }).code;
+        if (code === ABORTED && Date.now() < deadline) {
           await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
           continue;
         }
         const reason = error instanceof Error ? error.message : String(error);
-        throw new Error(`Firestore ${what} on ${this.options.databaseId}/${this.options.documentPath} failed: ${reason}`);
+        if (typeof code === 'number' && UNREACHABLE.has(code)) this.unreachable = { until: Date.now() + UNREACHABLE_SHORTCUT_MS, reason };
+        throw new Error(`Firestore ${what} on ${where} failed: ${reason}`);
       }
     }
   }
