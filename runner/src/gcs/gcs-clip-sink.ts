@@ -1,17 +1,25 @@
 // The ClipSink port on Google Cloud Storage. Objects are only ever created: every upload carries
 // ifGenerationMatch=0 (https://cloud.google.com/storage/docs/request-preconditions), so a 412 means the object is
-// already there and nothing is overwritten. Bytes are checked by the server before the object exists: the
-// CRC32C goes with the upload (metadata.crc32c for a single request, X-Goog-Hash on a resumable upload's last
-// chunk). The runner's key cannot read, list or delete, and this class never tries to.
+// already there and nothing is overwritten. Small clips go in one multipart request whose metadata carries the
+// CRC32C, checked by the server before the object exists (multipart-post.ts). Other clips use a resumable
+// session that the storage library creates; the bytes then stream in one PUT sent directly (direct-put.ts), and
+// the created object's CRC32C is compared with the one computed while sending: a mismatch is reported, never
+// retried into an "exists". With GCS_CHUNK_SIZE_MB > 0 the library sends the session's chunks (bounded memory on
+// a flaky link) and checks the CRC32C itself. The runner's key cannot read, list or delete, and this class never
+// tries to.
 import { randomBytes } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Storage, type Bucket } from '@google-cloud/storage';
+import { Storage, type Bucket, type File } from '@google-cloud/storage';
 import type { ClipSink, ClipStream, ObjectDescription, PutResult } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { attemptAgent } from './attempt-agent.js';
 import { ByteCounter } from './byte-counter.js';
+import { putToSession } from './direct-put.js';
 import { FastCrc32c, fastCrc32cGenerator } from './fast-crc32c.js';
+import { postMultipart } from './multipart-post.js';
 import { backoffDelay, httpStatusOf, isRetryable } from './retry-policy.js';
 
 export interface GcsSinkOptions {
@@ -31,23 +39,31 @@ export interface GcsSinkOptions {
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Reads a whole (small, bounded) stream into memory for a single-request upload. */
-async function readBounded(clip: ClipStream, limit: number): Promise<Buffer> {
+/** Reads a whole (small, bounded) stream into memory for a single-request upload, as the buffers it came in. */
+async function readBounded(clip: ClipStream, limit: number): Promise<{ chunks: Buffer[]; bytes: number; crc32c: string }> {
   const counter = new ByteCounter(clip.size);
+  const crc = new FastCrc32c();
   const chunks: Buffer[] = [];
-  let total = 0;
+  let bytes = 0;
   await pipeline(clip.stream, counter, async function* (source: AsyncIterable<Buffer>) {
     for await (const chunk of source) {
-      total += chunk.length;
-      if (total > limit) throw new Error(`clip larger than the ${limit}-byte single-request limit`);
+      bytes += chunk.length;
+      if (bytes > limit) throw new Error(`clip larger than the ${limit}-byte single-request limit`);
+      crc.update(chunk);
       chunks.push(chunk);
     }
   });
-  return Buffer.concat(chunks, total);
+  return { chunks, bytes, crc32c: crc.toString() };
 }
 
+/** Idle keep-alive sockets of small uploads close after this (Node's agent also unrefs them while idle). */
+const IDLE_SOCKET_MS = 30_000;
+
 export class GcsClipSink implements ClipSink {
+  private readonly storage: Storage;
   private readonly bucket: Bucket;
+  /** Shared by small uploads so they reuse connections; idle sockets never keep the process alive. */
+  private readonly smallUploads: HttpAgent;
 
   constructor(private readonly options: GcsSinkOptions) {
     const storage = new Storage({
@@ -59,7 +75,15 @@ export class GcsClipSink implements ClipSink {
       retryOptions: { autoRetry: false, maxRetries: 0, retryableErrorFn: () => false },
       crc32cGenerator: fastCrc32cGenerator,
     });
+    this.storage = storage;
     this.bucket = storage.bucket(options.bucket);
+    const keepAlive = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+    this.smallUploads = storage.apiEndpoint.startsWith('http:') ? new HttpAgent(keepAlive) : new HttpsAgent(keepAlive);
+  }
+
+  /** Closes the small uploads' idle connections (optional: idle sockets do not keep the process alive). */
+  close(): void {
+    this.smallUploads.destroy();
   }
 
   async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult> {
@@ -81,39 +105,57 @@ export class GcsClipSink implements ClipSink {
   }
 
   private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined): Promise<number> {
-    const file = this.bucket.file(object.name);
     const size = clip.size ?? object.size;
-    const preconditionOpts = { ifGenerationMatch: 0 };
-    if (size !== undefined && size < this.options.resumableThresholdBytes) {
-      const bytes = await readBounded(clip, this.options.resumableThresholdBytes);
-      const crc = new FastCrc32c();
-      crc.update(bytes);
-      signal?.throwIfAborted();
-      await file.save(bytes, {
-        resumable: false,
-        validation: false,
-        preconditionOpts,
-        metadata: { contentType: object.contentType, metadata: object.metadata, crc32c: crc.toString() },
-      });
-      return bytes.length;
-    }
+    if (size !== undefined && size < this.options.resumableThresholdBytes) return this.postSmall(object, clip, signal);
+    const file = this.bucket.file(object.name);
     // The session's requests go through an agent of this attempt's own, closed when the attempt ends (see
     // attempt-agent.ts; found by the fault harness: a Scrypted restart mid-upload kept the runner from exiting).
     const attemptSockets = attemptAgent(this.options.apiEndpoint);
     file.interceptors.push({ request: (requestOptions) => Object.assign(requestOptions, { agent: attemptSockets.agent }) as never });
+    try {
+      if (this.options.chunkSizeBytes > 0) return await this.libraryChunks(file, object, clip, size, signal);
+      signal?.throwIfAborted();
+      const [sessionUri] = await file.createResumableUpload({
+        preconditionOpts: { ifGenerationMatch: 0 },
+        metadata: { contentType: object.contentType, metadata: object.metadata },
+      });
+      return await putToSession({ sessionUri, source: clip.stream, size, agent: attemptSockets.agent, what: this.describeObject(object), signal });
+    } finally {
+      attemptSockets.close();
+      clip.stream.destroy(); // a no-op after a whole clip was sent; frees the source when the session failed first
+    }
+  }
+
+  private describeObject(object: ObjectDescription): string {
+    return `gs://${this.options.bucket}/${object.name}`;
+  }
+
+  /** Below the threshold: the clip in memory, then one multipart request (multipart-post.ts). */
+  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined): Promise<number> {
+    const { chunks, bytes, crc32c } = await readBounded(clip, this.options.resumableThresholdBytes);
+    signal?.throwIfAborted();
+    const endpoint = this.storage.apiEndpoint;
+    // As the library does: credentials for Google, none for a custom endpoint (useAuthWithCustomEndpoint: false).
+    const useAuth = !this.storage.customEndpoint || this.storage.useAuthWithCustomEndpoint === true;
+    const headers = useAuth ? { ...(await this.storage.authClient.getRequestHeaders(endpoint)) } : {};
+    await postMultipart({
+      endpoint, bucket: this.options.bucket, name: object.name, contentType: object.contentType, metadata: object.metadata,
+      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal,
+    });
+    return bytes;
+  }
+
+  /** GCS_CHUNK_SIZE_MB > 0: the library sends the session in chunks of that size and checks the CRC32C. */
+  private async libraryChunks(file: File, object: ObjectDescription, clip: ClipStream, size: number | undefined, signal: AbortSignal | undefined): Promise<number> {
     const counter = new ByteCounter(size);
     const upload = file.createWriteStream({
       resumable: true,
-      ...(this.options.chunkSizeBytes > 0 ? { chunkSize: this.options.chunkSizeBytes } : {}),
+      chunkSize: this.options.chunkSizeBytes,
       validation: 'crc32c',
-      preconditionOpts,
+      preconditionOpts: { ifGenerationMatch: 0 },
       metadata: { contentType: object.contentType, metadata: object.metadata },
     });
-    try {
-      await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
-    } finally {
-      attemptSockets.close();
-    }
+    await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
     return counter.bytes;
   }
 

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sendError, sendJson } from './errors.js';
@@ -17,10 +18,18 @@ export interface FaultPlan {
   reset?: boolean;
   /** Answer normally, but this many ms late. */
   slowMs?: number;
+  /**
+   * Handle the request, but with the byte of its body at this offset inverted: a corruption in transit that TCP's
+   * checksum missed. The server then checks (and stores) the bytes as they arrived.
+   */
+  flipByteAt?: number;
   /** How many matching requests get the fault. */
   count: number;
-  /** Which requests: uploads only (default) or any. */
-  match?: 'upload' | 'any';
+  /**
+   * Which requests: uploads (default: any request under /upload/, a resumable session's initiation included),
+   * upload-data (only those that carry an object's bytes: media and multipart inserts, a session's PUT/POST), or any.
+   */
+  match?: 'upload' | 'upload-data' | 'any';
   /** Each matching request gets the fault with this probability (default 1), drawn from `random`. */
   probability?: number;
   random?: () => number;
@@ -38,6 +47,8 @@ export interface GcsTestServer {
   listObjects(bucket: string): Promise<string[]>;
   /** Requests being handled now (a client that leaks a request, its body never ended, keeps one here). */
   requestsInFlight(): number;
+  /** TCP connections accepted so far (keep-alive clients reuse theirs). */
+  connectionsAccepted(): number;
   /** Deletes every object whose name starts with `prefix` (the benchmark frees disk between runs). */
   deleteObjects(bucket: string, prefix: string): Promise<number>;
   close(): Promise<void>;
@@ -52,6 +63,38 @@ function kindOf(method: string, path: string): string {
   return 'bucket';
 }
 
+/** Requests that carry an object's bytes: media and multipart inserts, and a resumable session's chunks. */
+function carriesData(method: string, url: URL): boolean {
+  if (!url.pathname.startsWith('/upload/')) return false;
+  if (url.searchParams.has('upload_id')) return method === 'PUT' || method === 'POST';
+  return method === 'POST' && ['media', 'multipart'].includes(url.searchParams.get('uploadType') ?? '');
+}
+
+/** Inverts the byte at `offset` of a stream. */
+class FlipByte extends Transform {
+  private seen = 0;
+
+  constructor(private readonly offset: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.offset >= this.seen && this.offset < this.seen + chunk.length) {
+      const copy = Buffer.from(chunk);
+      copy[this.offset - this.seen] = (copy[this.offset - this.seen] as number) ^ 0xff;
+      chunk = copy;
+    }
+    this.seen += chunk.length;
+    callback(null, chunk);
+  }
+}
+
+/** The request as the handlers read it, its body with one byte inverted (an aborted body still fails). */
+function corrupted(request: IncomingMessage, offset: number): IncomingMessage {
+  const body = pipeline(request, new FlipByte(offset), () => {});
+  return Object.assign(body, { headers: request.headers, method: request.method, url: request.url, socket: request.socket }) as unknown as IncomingMessage;
+}
+
 export async function startGcsTestServer(options: { dataDir?: string; buckets?: string[] } = {}): Promise<GcsTestServer> {
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gcs-test-server-')));
@@ -63,18 +106,22 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   const uploads = new Uploads(store, () => endpoint);
   const sockets = new Set<Socket>();
 
-  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function route(received: IncomingMessage, response: ServerResponse): Promise<void> {
+    let request = received;
     const url = new URL(request.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const method = request.method ?? 'GET';
     const kind = kindOf(method, path);
     requests[kind] = (requests[kind] ?? 0) + 1;
-    const fault = faults.find(
-      (plan) => plan.count > 0 && (plan.match === 'any' || kind === 'upload') && (plan.random ?? Math.random)() < (plan.probability ?? 1),
-    );
+    const matches = (plan: FaultPlan) =>
+      plan.match === 'any' || (plan.match === 'upload-data' ? carriesData(method, url) : kind === 'upload');
+    const fault = faults.find((plan) => plan.count > 0 && matches(plan) && (plan.random ?? Math.random)() < (plan.probability ?? 1));
     if (fault?.slowMs) {
       fault.count -= 1;
       await new Promise((resolve) => setTimeout(resolve, fault.slowMs));
+    } else if (fault?.flipByteAt !== undefined) {
+      fault.count -= 1;
+      request = corrupted(request, fault.flipByteAt);
     } else if (fault) {
       fault.count -= 1;
       if (fault.reset) {
@@ -157,6 +204,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   }
 
   let inFlight = 0;
+  let connections = 0;
   const server = createServer((request, response) => {
     inFlight += 1;
     response.once('close', () => (inFlight -= 1));
@@ -166,6 +214,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     });
   });
   server.on('connection', (socket) => {
+    connections += 1;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
@@ -189,6 +238,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     objectPath: (bucket, name) => store.get(bucket, name)?.path,
     listObjects: async (bucket) => store.list(bucket).map((object) => object.name),
     requestsInFlight: () => inFlight,
+    connectionsAccepted: () => connections,
     async deleteObjects(bucket, prefix) {
       const doomed = store.list(bucket).filter((object) => object.name.startsWith(prefix));
       for (const object of doomed) await store.delete(bucket, object.name);

@@ -1,0 +1,69 @@
+// A small clip (held in memory) in one multipart upload, with node:http(s) directly
+// (https://cloud.google.com/storage/docs/uploading-objects#uploading-an-object, uploadType=multipart of
+// https://cloud.google.com/storage/docs/json_api/v1/objects/insert). The storage library assembles the body with
+// two copies of the clip and a latin1 string, and opens a connection per upload; here the body is written as its
+// pieces (the metadata part, the clip's own buffers, the closing delimiter) with a Content-Length, through a
+// keep-alive agent the caller shares between small uploads. The metadata carries the clip's CRC32C, so the server
+// checks the bytes before the object exists (400, no object, on a mismatch); `ifGenerationMatch=0` makes it
+// create-only (412: the object exists). The answer's object is checked once more (upload-answer.ts).
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createdObject, readAnswer } from './upload-answer.js';
+
+export interface MultipartPost {
+  /** e.g. https://storage.googleapis.com (no trailing slash). */
+  endpoint: string;
+  bucket: string;
+  name: string;
+  contentType: string;
+  metadata: Record<string, string>;
+  /** The clip, as the buffers it was read in (never concatenated). */
+  chunks: Buffer[];
+  bytes: number;
+  crc32c: string;
+  /** Credentials (Authorization) for Google; none for a custom endpoint. */
+  headers: Record<string, string>;
+  /** A keep-alive agent of the endpoint's protocol. */
+  agent: Agent;
+  signal?: AbortSignal | undefined;
+}
+
+export function multipartUrl(endpoint: string, bucket: string, name: string): URL {
+  const query = `uploadType=multipart&name=${encodeURIComponent(name)}&ifGenerationMatch=0`;
+  return new URL(`${endpoint}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`);
+}
+
+/** Creates the object; resolves once the created object's CRC32C and size are those of the clip. */
+export async function postMultipart(upload: MultipartPost): Promise<void> {
+  const url = multipartUrl(upload.endpoint, upload.bucket, upload.name);
+  const what = `gs://${upload.bucket}/${upload.name}`;
+  const boundary = `nvr-backup-${randomBytes(16).toString('hex')}`;
+  const resource = JSON.stringify({ contentType: upload.contentType, metadata: upload.metadata, crc32c: upload.crc32c });
+  const preamble = Buffer.from(
+    `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${resource}\r\n` +
+      `--${boundary}\r\nContent-Type: ${upload.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`,
+    'utf8',
+  );
+  const closing = Buffer.from(`\r\n--${boundary}--`, 'latin1');
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  const request = send(url, {
+    method: 'POST',
+    agent: upload.agent,
+    headers: {
+      ...upload.headers,
+      'Content-Type': `multipart/related; boundary=${boundary}`,
+      'Content-Length': preamble.length + upload.bytes + closing.length,
+    },
+    ...(upload.signal ? { signal: upload.signal } : {}),
+  });
+  const answered = new Promise<IncomingMessage>((resolve, reject) => {
+    request.once('response', resolve);
+    request.once('error', reject);
+  });
+  request.write(preamble);
+  for (const chunk of upload.chunks) request.write(chunk);
+  request.end(closing);
+  const answer = await readAnswer(await answered);
+  createdObject(answer, what, { crc32c: upload.crc32c, bytes: upload.bytes });
+}

@@ -1,0 +1,316 @@
+// The sink's own HTTP uploads against the GCS test server over real HTTP: large clips streamed in one PUT to a
+// resumable session (direct-put.ts, the default GCS_CHUNK_SIZE_MB=0), small clips in one multipart POST over a
+// shared keep-alive agent (multipart-post.ts). What they must keep: exact bytes and metadata, create-only (412 is
+// "exists", nothing overwritten), no object and no open request from a broken source, retries with a fresh
+// session, a CRC32C mismatch reported (never "created"), and a process that exits when its work is done.
+// (A server of its own: injected faults are server-wide.)
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ClipStream, ObjectDescription } from '../../src/core/ports.js';
+import { FastCrc32c } from '../../src/gcs/fast-crc32c.js';
+import { createGcsClipSink, type GcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
+import { createLogger } from '../../src/log.js';
+import { clipOf } from '../conformance/clip-sink-suite.js';
+import { startGcsTestServer, type FaultPlan, type GcsTestServer } from '../gcs-server/server.js';
+
+const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
+let server: GcsTestServer;
+let buckets = 0;
+const sinks: GcsClipSink[] = [];
+before(async () => {
+  server = await startGcsTestServer();
+});
+afterEach(() => {
+  server.clearFaults();
+  for (const sink of sinks.splice(0)) sink.close();
+});
+after(() => server.close());
+
+async function freshBucket(): Promise<string> {
+  const name = `direct-${++buckets}`;
+  const response = await fetch(`${server.endpoint}/storage/v1/b?project=demo`, { method: 'POST', body: JSON.stringify({ name }) });
+  assert.equal(response.status, 200);
+  return name;
+}
+
+function sinkFor(bucket: string, overrides: Partial<GcsSinkOptions> = {}): GcsClipSink {
+  const sink = createGcsClipSink({
+    bucket, projectId: 'demo-project', keyFilename: undefined, apiEndpoint: server.endpoint,
+    resumableThresholdBytes: 100_000, chunkSizeBytes: 0, maxAttempts: 3, baseBackoffMs: 5, logger, ...overrides,
+  });
+  sinks.push(sink);
+  return sink;
+}
+
+const clip = (name: string, size?: number): ObjectDescription => ({
+  name, contentType: 'video/mp4', metadata: { clipId: name, cameraId: 'cam-7' }, size,
+});
+
+const crcOf = (bytes: Buffer) => {
+  const crc = new FastCrc32c();
+  crc.update(bytes);
+  return crc.toString();
+};
+
+/** The object resource as the JSON API reports it (objects.get). */
+async function resourceOf(bucket: string, name: string): Promise<{ crc32c: string; size: string; contentType: string; metadata: Record<string, string> }> {
+  const response = await fetch(`${server.endpoint}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`);
+  assert.equal(response.status, 200);
+  return (await response.json()) as { crc32c: string; size: string; contentType: string; metadata: Record<string, string> };
+}
+
+async function assertStored(bucket: string, name: string, bytes: Buffer): Promise<void> {
+  const stored = await server.readObject(bucket, name);
+  assert.ok(stored, `${name} missing`);
+  assert.ok(stored.bytes.equals(bytes), `${name}: stored bytes differ`);
+  const resource = await resourceOf(bucket, name);
+  assert.equal(resource.crc32c, crcOf(bytes));
+  assert.equal(resource.size, String(bytes.length));
+  assert.equal(resource.contentType, 'video/mp4');
+  assert.deepEqual(resource.metadata, { clipId: name, cameraId: 'cam-7' });
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<boolean> {
+  for (const started = Date.now(); Date.now() - started < timeoutMs; ) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return condition();
+}
+
+/** A source that sends `bytes` up to `breakAt`, then fails like a Scrypted connection that went away. */
+function breaking(bytes: Buffer, breakAt: number, announced: boolean): () => Promise<ClipStream> {
+  return async () => ({
+    size: announced ? bytes.length : undefined,
+    stream: Readable.from((async function* () {
+      for (let offset = 0; offset < breakAt; offset += 65536) yield bytes.subarray(offset, Math.min(breakAt, offset + 65536));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      throw new Error('Scrypted went away');
+    })()),
+  });
+}
+
+describe('large clips: one direct PUT to a resumable session', () => {
+  for (const [label, unknownSize] of [['known size (Content-Length)', false], ['unknown size (chunked)', true]] as const) {
+    it(`a ${label} clip lands byte-identical with its CRC32C, content type and metadata, in one PUT`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(6_000_000 + 123);
+      const before = server.requests.upload ?? 0;
+      const result = await sinkFor(bucket).putIfAbsent(clip('cam/large.mp4'), clipOf(bytes, { unknownSize }));
+      assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 1 });
+      assert.equal((server.requests.upload ?? 0) - before, 2, 'one session initiation and one PUT');
+      await assertStored(bucket, 'cam/large.mp4', bytes);
+    });
+  }
+
+  it('an empty clip over the threshold lands as an empty object (known and unknown size)', async () => {
+    const bucket = await freshBucket();
+    const sink = sinkFor(bucket, { resumableThresholdBytes: 0 });
+    assert.equal((await sink.putIfAbsent(clip('cam/empty-known.mp4'), clipOf(Buffer.alloc(0)))).outcome, 'created');
+    assert.equal((await sink.putIfAbsent(clip('cam/empty-unknown.mp4'), clipOf(Buffer.alloc(0), { unknownSize: true }))).outcome, 'created');
+    await assertStored(bucket, 'cam/empty-known.mp4', Buffer.alloc(0));
+    await assertStored(bucket, 'cam/empty-unknown.mp4', Buffer.alloc(0));
+  });
+
+  it('an existing object is "exists" and keeps its bytes', async () => {
+    const bucket = await freshBucket();
+    const first = randomBytes(500_000);
+    const sink = sinkFor(bucket);
+    await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(first));
+    const second = await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(randomBytes(700_000)));
+    assert.deepEqual(second, { outcome: 'exists', bytes: 0, attempts: 1 });
+    await assertStored(bucket, 'cam/same.mp4', first);
+  });
+
+  it('an object that appears after the session started: the PUT\'s 412 is "exists", the other object is kept', async () => {
+    const bucket = await freshBucket();
+    const mine = randomBytes(900_000);
+    const open = async (): Promise<ClipStream> => ({
+      size: mine.length,
+      stream: Readable.from((async function* () {
+        // The session exists by now (the body is read only after it was created): another writer wins.
+        const winner = await fetch(`${server.endpoint}/upload/storage/v1/b/${bucket}/o?uploadType=media&name=cam%2Frace.mp4`, { method: 'POST', body: 'winner' });
+        assert.equal(winner.status, 200);
+        for (let offset = 0; offset < mine.length; offset += 65536) yield mine.subarray(offset, offset + 65536);
+      })()),
+    });
+    const result = await sinkFor(bucket).putIfAbsent(clip('cam/race.mp4'), open);
+    assert.equal(result.outcome, 'exists');
+    assert.equal((await server.readObject(bucket, 'cam/race.mp4'))?.bytes.toString(), 'winner');
+  });
+
+  for (const announced of [true, false]) {
+    const label = announced ? 'known size' : 'unknown size';
+    it(`a source that breaks mid-clip (${label}) leaves no object and no request open`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(3_000_000);
+      await assert.rejects(sinkFor(bucket, { maxAttempts: 1 }).putIfAbsent(clip('cam/broken.mp4'), breaking(bytes, 1_500_000, announced)), /Scrypted went away/);
+      assert.ok(await waitFor(() => server.requestsInFlight() === 0), 'an upload request was left open');
+      assert.equal(await server.readObject(bucket, 'cam/broken.mp4'), undefined);
+    });
+
+    it(`a source that breaks mid-clip (${label}) is retried with a new session and lands whole`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(3_000_000);
+      let opens = 0;
+      let closedBeforeRetry = false;
+      const open = async () => {
+        opens += 1;
+        if (opens === 1) return breaking(bytes, 2_000_000, announced)();
+        closedBeforeRetry = await waitFor(() => server.requestsInFlight() === 0);
+        assert.equal(await server.readObject(bucket, 'cam/retried.mp4'), undefined, 'the broken attempt created an object');
+        return clipOf(bytes, { unknownSize: !announced })();
+      };
+      const result = await sinkFor(bucket).putIfAbsent(clip('cam/retried.mp4'), open);
+      assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 2 });
+      assert.ok(closedBeforeRetry, 'the broken attempt\'s request was still open at the retry');
+      await assertStored(bucket, 'cam/retried.mp4', bytes);
+    });
+  }
+
+  for (const [label, fault] of <[string, FaultPlan][]>[
+    ['503 on the PUT', { status: 503, count: 1, match: 'upload-data' }],
+    ['429 on the PUT', { status: 429, count: 1, match: 'upload-data' }],
+    ['a connection reset on the PUT', { reset: true, count: 1, match: 'upload-data' }],
+    ['503 on the session initiation', { status: 503, count: 1, match: 'upload' }],
+  ]) {
+    it(`${label} is retried with a fresh source and lands`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(2_500_000);
+      let opens = 0;
+      server.injectFaults(fault);
+      const result = await sinkFor(bucket).putIfAbsent(clip('cam/fault.mp4', bytes.length), () => ((opens += 1), clipOf(bytes)()));
+      assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 2 });
+      assert.equal(opens, 2);
+      await assertStored(bucket, 'cam/fault.mp4', bytes);
+    });
+  }
+
+  for (const unknownSize of [false, true]) {
+    it(`a byte corrupted in transit (${unknownSize ? 'unknown' : 'known'} size) is reported as a CRC32C mismatch, not retried, never "created"`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(1_000_000);
+      let opens = 0;
+      server.injectFaults({ flipByteAt: 654_321, count: 1, match: 'upload-data' });
+      await assert.rejects(
+        sinkFor(bucket).putIfAbsent(clip('cam/corrupt.mp4'), () => ((opens += 1), clipOf(bytes, { unknownSize })())),
+        (error: Error) => {
+          assert.match(error.message, /cam\/corrupt\.mp4 failed after 1 attempt\(s\)/);
+          assert.match(error.message, /does not match the clip: the server has CRC32C/);
+          assert.match(error.message, /not counted as backed up/);
+          return true;
+        },
+      );
+      assert.equal(opens, 1, 'a mismatch must not be retried (the retry would find the object and call it "exists")');
+      // The scenario is real: the server stored the bytes as they arrived.
+      const stored = await server.readObject(bucket, 'cam/corrupt.mp4');
+      assert.equal(stored?.bytes[654_321], (bytes[654_321] as number) ^ 0xff);
+    });
+  }
+
+  it('a missing bucket is a 404 and is not retried', async () => {
+    let opens = 0;
+    await assert.rejects(
+      sinkFor('no-such-bucket').putIfAbsent(clip('x.mp4'), () => ((opens += 1), clipOf(randomBytes(200_000), { unknownSize: true })())),
+      /after 1 attempt/,
+    );
+    assert.equal(opens, 1);
+  });
+
+  it('an abort mid-PUT leaves no object and no request open', async () => {
+    const bucket = await freshBucket();
+    const controller = new AbortController();
+    const bytes = randomBytes(2_000_000);
+    const open = async (): Promise<ClipStream> => ({
+      size: bytes.length,
+      stream: Readable.from((async function* () {
+        yield bytes.subarray(0, 1_000_000);
+        controller.abort();
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        yield bytes.subarray(1_000_000);
+      })()),
+    });
+    await assert.rejects(sinkFor(bucket).putIfAbsent(clip('cam/aborted.mp4'), open, controller.signal));
+    assert.ok(await waitFor(() => server.requestsInFlight() === 0), 'an upload request was left open');
+    assert.equal(await server.readObject(bucket, 'cam/aborted.mp4'), undefined);
+  });
+});
+
+describe('small clips: one multipart POST', () => {
+  it('a small clip lands byte-identical with its CRC32C, content type and metadata', async () => {
+    const bucket = await freshBucket();
+    const bytes = randomBytes(77_777);
+    const before = server.requests.upload ?? 0;
+    const result = await sinkFor(bucket).putIfAbsent(clip('cam/small.mp4'), clipOf(bytes));
+    assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 1 });
+    assert.equal((server.requests.upload ?? 0) - before, 1, 'one request');
+    await assertStored(bucket, 'cam/small.mp4', bytes);
+  });
+
+  it('small uploads of one sink share a connection', async () => {
+    const bucket = await freshBucket();
+    const sink = sinkFor(bucket);
+    const before = server.connectionsAccepted();
+    for (let index = 0; index < 5; index += 1) {
+      assert.equal((await sink.putIfAbsent(clip(`cam/keepalive-${index}.mp4`), clipOf(randomBytes(30_000)))).outcome, 'created');
+    }
+    assert.equal(server.connectionsAccepted() - before, 1);
+  });
+
+  it('an existing object is "exists" and keeps its bytes', async () => {
+    const bucket = await freshBucket();
+    const first = randomBytes(40_000);
+    const sink = sinkFor(bucket);
+    await sink.putIfAbsent(clip('cam/small-same.mp4'), clipOf(first));
+    assert.deepEqual(await sink.putIfAbsent(clip('cam/small-same.mp4'), clipOf(randomBytes(40_000))), { outcome: 'exists', bytes: 0, attempts: 1 });
+    await assertStored(bucket, 'cam/small-same.mp4', first);
+  });
+
+  it('a byte corrupted in transit is refused by the server (CRC32C in the metadata): an error, no object', async () => {
+    const bucket = await freshBucket();
+    const bytes = randomBytes(50_000);
+    server.injectFaults({ flipByteAt: 20_000, count: 1, match: 'upload-data' });
+    await assert.rejects(sinkFor(bucket).putIfAbsent(clip('cam/small-corrupt.mp4'), clipOf(bytes)), /after 1 attempt\(s\).*HTTP 400.*CRC32C/);
+    assert.equal(await server.readObject(bucket, 'cam/small-corrupt.mp4'), undefined);
+  });
+
+  for (const status of [503, 429] as const) {
+    it(`a ${status} is retried and lands`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(60_000);
+      server.injectFaults({ status, count: 2, match: 'upload-data' });
+      const result = await sinkFor(bucket).putIfAbsent(clip('cam/small-retry.mp4'), clipOf(bytes));
+      assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 3 });
+      await assertStored(bucket, 'cam/small-retry.mp4', bytes);
+    });
+  }
+});
+
+it('a process that uploaded small and large clips exits on its own, without closing the sink', async () => {
+  const bucket = await freshBucket();
+  const script = fileURLToPath(new URL('./upload-then-exit.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, server.endpoint, bucket], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let uploadedAt = 0;
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+    if (!uploadedAt && stdout.includes('uploaded')) uploadedAt = Date.now();
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+  const exit = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+  assert.equal(exit, 0, stderr);
+  assert.match(stdout, /uploaded created created/);
+  // The test server closes idle keep-alive connections after 5 s: an exit this soon means no socket held it.
+  assert.ok(Date.now() - uploadedAt < 2500, `exited ${Date.now() - uploadedAt} ms after its uploads`);
+});
