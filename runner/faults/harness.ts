@@ -100,6 +100,22 @@ export function faultTable(result: HarnessResult): string {
   ].join('\n');
 }
 
+/** One line per kind of fault: trials (of them through sessions), the faulty runs' exits, and the verdicts. */
+export function faultKindTable(result: HarnessResult): string {
+  const kinds = [...new Set(result.rows.map((row) => row.kind))];
+  const count = (values: string[]) => [...new Set(values)].map((value) => `${value} x${values.filter((v) => v === value).length}`).join(', ');
+  return [
+    '| fault | trials (sessions) | faulty run exits | watermark past a missing clip | clean run exits | lost | wrong | regressions |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...kinds.map((kind) => {
+      const rows = result.rows.filter((row) => row.kind === kind);
+      const sum = (key: 'unsafe' | 'lost' | 'wrong' | 'regressions') => rows.reduce((total, row) => total + row[key], 0);
+      const sessions = rows.filter((row) => row.uploads === 'sessions').length;
+      return `| ${kind} | ${rows.length} (${sessions}) | ${count(rows.map((row) => row.outcome.exit))} | ${sum('unsafe')} | ${count(rows.map((row) => row.cleanExit))} | ${sum('lost')} | ${sum('wrong')} | ${sum('regressions')} |`;
+    }),
+  ].join('\n');
+}
+
 /** The last line `make faults` prints. Clips passed while missing count as regressions of the watermark. */
 export function faultSummary(result: HarnessResult): string {
   const { lost, wrong, regressions, unsafe } = result.totals;

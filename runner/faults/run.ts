@@ -4,14 +4,14 @@
 // runners uploaded at once, or if a run never ended.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { faultSummary, faultTable, runFaultHarness } from './harness.js';
+import { faultKindTable, faultSummary, faultTable, runFaultHarness } from './harness.js';
 
 const trials = Number(process.argv[2] ?? 24);
 const seed = Number(process.argv[3] ?? 20261124);
 const started = Date.now();
 const result = await runFaultHarness({ trials, seed, log: (line) => process.stderr.write(`${line}\n`) });
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-const report = `${faultTable(result)}\n\nseed ${seed}, ${minutes} min; runs where two runners uploaded at once: ${result.totals.overlaps}; runs that never ended (killed after 2 min): ${result.totals.hangs}\n${faultSummary(result)}\n`;
+const report = `${faultTable(result)}\n\nBy kind:\n\n${faultKindTable(result)}\n\nseed ${seed}, ${minutes} min; runs where two runners uploaded at once: ${result.totals.overlaps}; runs that never ended (killed after 2 min): ${result.totals.hangs}\n${faultSummary(result)}\n`;
 process.stdout.write(report);
 const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 mkdirSync(out, { recursive: true });

@@ -21,6 +21,8 @@ export interface FirestoreStoreOptions {
 const ABORTED = 10;
 /** gRPC statuses DEADLINE_EXCEEDED and UNAVAILABLE: Firestore could not be reached. */
 const UNREACHABLE = new Set([4, 14]);
+/** A transaction that fails as unreachable is tried again until this long after its first attempt began. */
+const UNREACHABLE_BUDGET_MS = 30_000;
 /** After Firestore was unreachable, later calls fail at once for this long instead of each waiting ~45 s. */
 const UNREACHABLE_SHORTCUT_MS = 60_000;
 
@@ -49,13 +51,16 @@ export class FirestoreStateStore implements StateStore {
    * Contention (ABORTED) is retried until `contentionBudgetMs` has passed: a runner killed in the middle of a
    * transaction leaves a lock that the server only drops after a while, and the next run must wait it out
    * rather than fail (found by the fault harness, runner/faults/run.ts).
-   * An unreachable Firestore is different: the client library already retries for about 45 s before it gives up
-   * (one attempt; its own transaction retries would make that 4 minutes). Once it has, the calls that follow in
-   * the next minute (other cameras' advances, the run record, the lease release) fail at once, so a run with
-   * Firestore down ends in about a minute instead of hanging (found by the fault harness).
+   * An unreachable Firestore is different. The library's own transaction retries are off (five attempts of about
+   * 45 s each, waiting for a connection that is refused, kept a run alive for 4 minutes); a transaction cut off by
+   * a dropped connection fails at once and is tried again here for up to UNREACHABLE_BUDGET_MS. Once Firestore
+   * is given up on, the calls that follow in the next minute (other cameras' advances, the run record, the lease
+   * release) fail at once, so a run with Firestore down ends in under a minute instead of hanging (both found by
+   * the fault harness).
    */
   private async transact<T>(what: string, change: (state: SiteState, exists: boolean) => { write?: SiteState; result: T }): Promise<T> {
     const deadline = Date.now() + this.contentionBudgetMs;
+    const unreachableDeadline = Date.now() + UNREACHABLE_BUDGET_MS;
     const where = `${this.options.databaseId}/${this.options.documentPath}`;
     for (let attempt = 1; ; attempt += 1) {
       if (this.unreachable && Date.now() < this.unreachable.until) {
@@ -79,8 +84,13 @@ export class FirestoreStateStore implements StateStore {
           await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
           continue;
         }
+        const unreachable = typeof code === 'number' && UNREACHABLE.has(code);
+        if (unreachable && Date.now() < unreachableDeadline) {
+          await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
+          continue;
+        }
         const reason = error instanceof Error ? error.message : String(error);
-        if (typeof code === 'number' && UNREACHABLE.has(code)) this.unreachable = { until: Date.now() + UNREACHABLE_SHORTCUT_MS, reason };
+        if (unreachable) this.unreachable = { until: Date.now() + UNREACHABLE_SHORTCUT_MS, reason };
         throw new Error(`Firestore ${what} on ${where} failed: ${reason}`);
       }
     }

@@ -25,6 +25,8 @@ export interface CameraBackupContext {
   signal: AbortSignal;
   tally: RunTally;
   uploads: Limiter;
+  /** Least time between two state transactions of a camera while its clips land. */
+  stateWriteIntervalMs: number;
 }
 
 /** A camera's clips as listed at `listedAt`, over a window wide enough for any state at least as new as the one used. */
@@ -113,7 +115,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
     log.debug({ event: 'state.advance_start', to: next, recording: Object.keys(landed).length }, 'advancing the watermark');
     await context.state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
     if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: Object.keys(landed).length }, 'watermark advanced');
-  });
+  }, context.stateWriteIntervalMs);
   await Promise.all(
     plan.toBackup.map((clip) =>
       context.uploads.run(async () => {

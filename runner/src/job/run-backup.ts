@@ -26,6 +26,8 @@ export interface BackupSettings {
   cameraConcurrency: number;
   /** Clip uploads in flight at once, across all cameras. */
   uploadConcurrency: number;
+  /** Least time between two state transactions of one camera while its clips land (default 1 s). */
+  stateWriteIntervalMs?: number;
   plan: PlanSettings;
   objectPrefix: string;
   backfillMs: number;
@@ -74,6 +76,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     signal: controller.signal,
     tally,
     uploads: new Limiter(settings.uploadConcurrency),
+    stateWriteIntervalMs: settings.stateWriteIntervalMs ?? 1000,
   };
   const finish = (status: RunStatus, summary = summaryLine(tally.counts, clock() - startedAt)): RunResult => {
     const durationMs = clock() - startedAt;

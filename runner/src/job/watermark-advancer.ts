@@ -1,7 +1,9 @@
 // Moves one camera's watermark as its clips land, with at most one state transaction in flight: clips that land
 // while a transaction runs are recorded together by the next one, so many small clips need few transactions.
 // The watermark passes a clip only once every earlier clip of the window has landed (advanceOverLanded), and a
-// landed clip is always recorded (its id) before or with the watermark that passes it.
+// landed clip is always recorded (its id) before or with the watermark that passes it. Between two transactions
+// it waits `minIntervalMs` (unless the camera is done): Firestore sustains about one write per second to a
+// document, every write is billed, and clips that landed in the meantime only ride along with the next one.
 import { clipEnd } from '../core/clip-time.js';
 import type { Clip } from '../core/ports.js';
 import { advanceOverLanded, type ClipOutcome } from '../core/watermark.js';
@@ -14,6 +16,8 @@ export class WatermarkAdvancer {
   private pendingLanded: Record<string, number> = {};
   private inFlight: Promise<void> | undefined;
   private failure: { error: unknown } | undefined;
+  private settling = false;
+  private endPause: (() => void) | undefined;
 
   /**
    * @param watermark the camera's watermark when the run started
@@ -25,6 +29,7 @@ export class WatermarkAdvancer {
     private readonly sequence: readonly Clip[],
     alreadyInBucket: readonly Clip[],
     private readonly commit: CommitAdvance,
+    private readonly minIntervalMs = 0,
   ) {
     for (const clip of alreadyInBucket) this.outcomes.set(clip.id, 'landed');
   }
@@ -49,6 +54,8 @@ export class WatermarkAdvancer {
 
   /** Waits until everything recorded is written; throws the commit error if one failed. */
   async settle(): Promise<void> {
+    this.settling = true;
+    this.endPause?.();
     if (!this.failure && this.proposed() > this.watermark) this.startFlush();
     while (this.inFlight) await this.inFlight;
     if (this.failure) throw this.failure.error;
@@ -81,6 +88,19 @@ export class WatermarkAdvancer {
         return;
       }
       this.watermark = Math.max(this.watermark, next);
+      if (!this.settling && this.minIntervalMs > 0) await this.pause(this.minIntervalMs);
     }
+  }
+
+  /** Waits `ms`, or less if `settle` is called meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.endPause?.(), ms);
+      this.endPause = () => {
+        clearTimeout(timer);
+        this.endPause = undefined;
+        resolve();
+      };
+    });
   }
 }

@@ -41,6 +41,20 @@ describe('WatermarkAdvancer', () => {
     assert.equal(advancer.current, 410);
   });
 
+  it('waits the interval between transactions, and settle ends the wait with one last transaction', { timeout: 10_000 }, async () => {
+    const r = recorder();
+    const advancer = new WatermarkAdvancer(0, [a, b, c, d], [], r.commit, 60_000);
+    advancer.record(a, 'landed');
+    await new Promise((resolve) => setImmediate(resolve)); // the first transaction ends; the pause begins
+    advancer.record(b, 'landed');
+    advancer.record(c, 'landed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }], 'no second transaction during the interval');
+    advancer.record(d, 'landed');
+    await advancer.settle(); // well before the 60 s interval (the test's timeout is 10 s)
+    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }, { next: 410, landed: ['b', 'c', 'd'] }]);
+  });
+
   it('records clips that land after a failed one, but never moves the watermark past the failed one', async () => {
     const r = recorder();
     const advancer = new WatermarkAdvancer(50, [a, b, c], [], r.commit);
