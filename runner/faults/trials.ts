@@ -51,7 +51,7 @@ export const KINDS: Record<string, TrialKind> = {
   'kill -9: after upload': killAt('clip.uploaded', 'after an upload, before its watermark', () => 0),
   'kill -9: in transaction': killAt('state.advance_start', 'inside the watermark transaction', (random) => random() * 15),
   'kill -9: any time': async ({ env, random }) => {
-    const ms = Math.round(500 + random() * 3000);
+    const ms = Math.round(300 + random() * 1200);
     const runner = startRunner(env);
     const ended = await Promise.race([runner.done.then(() => true), sleep(ms).then(() => false)]);
     if (ended) return { detail: `the run ended before ${ms} ms`, exit: exitOf(await runner.done) };
