@@ -80,15 +80,22 @@ export const KINDS: Record<string, TrialKind> = {
   },
   'Scrypted restarts (password)': restartScrypted(false),
   'Scrypted restarts (long-lived token)': restartScrypted(true),
-  'two runners at once': async ({ env }) => {
+  // In these two the first run is made to last longer than a runner takes to start and list (about 1-2 s):
+  // otherwise the second runner often finds the work done and the lease is never put to the test.
+  'two runners at once': async ({ stack, env }) => {
+    stack.scrypted.injectFaults({ slowMs: 200 });
     const [a, b] = await Promise.all([startRunner(env).done, startRunner(env).done]);
-    return twoRunners('started together', a, b);
+    stack.scrypted.injectFaults({});
+    return twoRunners('started together, Scrypted 200 ms late', a, b);
   },
-  'a runner started mid-run': async ({ env }) => {
+  'a runner started mid-run': async ({ stack, env }) => {
+    stack.gcs.injectFaults({ slowMs: 1500, count: 1e9 });
     const first = startRunner(env);
     await first.when('clip.start');
     const second = await startRunner(env).done;
-    return twoRunners('the second started at the first\'s first upload', await first.done, second);
+    const result = twoRunners('the second started at the first\'s first upload, uploads 1.5 s late', await first.done, second);
+    stack.gcs.clearFaults();
+    return result;
   },
   'Firestore unavailable for a while': async ({ env, random, firestoreProxy }) => {
     const downMs = Math.round(3000 + random() * 12_000);
