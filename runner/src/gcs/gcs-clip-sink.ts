@@ -5,8 +5,8 @@
 // session that the storage library creates; the bytes then stream in one PUT sent directly (direct-put.ts), and
 // the created object's CRC32C is compared with the one computed while sending: a mismatch is reported, never
 // retried into an "exists". With GCS_CHUNK_SIZE_MB > 0 the library sends the session's chunks (bounded memory on
-// a flaky link) and checks the CRC32C itself. The runner's key cannot read, list or delete, and this class never
-// tries to.
+// a flaky link) and checks the CRC32C itself, after the object exists: a mismatch it cannot delete is reported
+// too. The runner's key cannot read, list or delete, and this class never tries to (the library's clean-up aside).
 import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -20,7 +20,7 @@ import { ByteCounter } from './byte-counter.js';
 import { putToSession } from './direct-put.js';
 import { FastCrc32c, fastCrc32cGenerator } from './fast-crc32c.js';
 import { postMultipart } from './multipart-post.js';
-import { backoffDelay, httpStatusOf, isRetryable } from './retry-policy.js';
+import { backoffDelay, httpStatusOf, isRetryable, StoredObjectMismatchError } from './retry-policy.js';
 
 export interface GcsSinkOptions {
   bucket: string;
@@ -155,7 +155,20 @@ export class GcsClipSink implements ClipSink {
       preconditionOpts: { ifGenerationMatch: 0 },
       metadata: { contentType: object.contentType, metadata: object.metadata },
     });
-    await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
+    try {
+      await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
+    } catch (error) {
+      // The library checks the CRC32C only once the object exists, then deletes it on a mismatch (FILE_NO_UPLOAD,
+      // retried like any failure). Our key may not delete: the object stays, and a retry would call it "exists".
+      if ((error as { code?: unknown }).code === 'FILE_NO_UPLOAD_DELETE') {
+        throw new StoredObjectMismatchError(
+          `${this.describeObject(object)} was created but its CRC32C does not match the clip's, and it could not be removed. ` +
+            'It is not counted as backed up; the object must be checked (and removed) by hand',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     return counter.bytes;
   }
 

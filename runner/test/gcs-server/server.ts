@@ -13,7 +13,7 @@ import { Uploads } from './uploads.js';
 
 export interface FaultPlan {
   /** Answer this status instead of handling the request. */
-  status?: 429 | 500 | 503;
+  status?: 403 | 429 | 500 | 503;
   /** Destroy the connection instead of answering. */
   reset?: boolean;
   /** Answer normally, but this many ms late. */
@@ -27,9 +27,10 @@ export interface FaultPlan {
   count: number;
   /**
    * Which requests: uploads (default: any request under /upload/, a resumable session's initiation included),
-   * upload-data (only those that carry an object's bytes: media and multipart inserts, a session's PUT/POST), or any.
+   * upload-data (only those that carry an object's bytes: media and multipart inserts, a session's PUT/POST),
+   * delete (object deletes), or any.
    */
-  match?: 'upload' | 'upload-data' | 'any';
+  match?: 'upload' | 'upload-data' | 'delete' | 'any';
   /** Each matching request gets the fault with this probability (default 1), drawn from `random`. */
   probability?: number;
   random?: () => number;
@@ -114,7 +115,8 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     const kind = kindOf(method, path);
     requests[kind] = (requests[kind] ?? 0) + 1;
     const matches = (plan: FaultPlan) =>
-      plan.match === 'any' || (plan.match === 'upload-data' ? carriesData(method, url) : kind === 'upload');
+      plan.match === 'any' ||
+      (plan.match === 'upload-data' ? carriesData(method, url) : plan.match === 'delete' ? kind === 'delete' : kind === 'upload');
     const fault = faults.find((plan) => plan.count > 0 && matches(plan) && (plan.random ?? Math.random)() < (plan.probability ?? 1));
     if (fault?.slowMs) {
       fault.count -= 1;

@@ -72,6 +72,37 @@ describe('GCS sink retries', () => {
     });
   }
 
+  it('chunked uploads: a byte corrupted in transit is deleted by the library and the clip is sent again', async () => {
+    const bucket = await freshBucket();
+    const bytes = randomBytes(700_000);
+    let opens = 0;
+    server.injectFaults({ flipByteAt: 100_000, count: 1, match: 'upload-data' });
+    const result = await createGcsClipSink(sinkOptions(bucket)).putIfAbsent(
+      { name: 'cam/flipped.mp4', contentType: 'video/mp4', metadata: {}, size: undefined },
+      () => ((opens += 1), clipOf(bytes)()),
+    );
+    assert.deepEqual([result.outcome, result.attempts, opens], ['created', 2, 2]);
+    assert.ok((await server.readObject(bucket, 'cam/flipped.mp4'))?.bytes.equals(bytes), 'the object holds the clip');
+  });
+
+  it('chunked uploads: a corrupted object the key cannot delete is reported, never retried into "exists"', async () => {
+    const bucket = await freshBucket();
+    const bytes = randomBytes(700_000);
+    let opens = 0;
+    server.injectFaults({ flipByteAt: 100_000, count: 1, match: 'upload-data' });
+    server.injectFaults({ status: 403, count: 1, match: 'delete' });
+    await assert.rejects(
+      createGcsClipSink(sinkOptions(bucket)).putIfAbsent(
+        { name: 'cam/flipped-kept.mp4', contentType: 'video/mp4', metadata: {}, size: undefined },
+        () => ((opens += 1), clipOf(bytes)()),
+      ),
+      /cam\/flipped-kept\.mp4 failed after 1 attempt\(s\).*CRC32C does not match.*not counted as backed up/s,
+    );
+    assert.equal(opens, 1);
+    const stored = await server.readObject(bucket, 'cam/flipped-kept.mp4');
+    assert.equal(stored?.bytes[100_000], (bytes[100_000] as number) ^ 0xff, 'the scenario is real: the bad object stayed');
+  });
+
   it('gives up after maxAttempts with a clear error, leaving no object', async () => {
     const bucket = await freshBucket();
     server.injectFaults({ status: 503, count: 10, match: 'upload' });
