@@ -80,7 +80,7 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
     await firestoreProxy.close();
     await stack.stop();
   }
-  const sum = (key: 'lost' | 'wrong' | 'regressions' | 'unsafe') => rows.reduce((total, row) => total + row[key], 0);
+  const sum = (key: CountedKey) => sumOf(rows, key);
   return {
     rows,
     totals: {
@@ -90,6 +90,12 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
       hangs: rows.filter((row) => (row.outcome.exit.includes('SIGKILL') && !row.outcome.killed) || row.cleanExit === 'SIGKILL').length,
     },
   };
+}
+
+type CountedKey = 'lost' | 'wrong' | 'regressions' | 'unsafe';
+
+function sumOf(rows: TrialRow[], key: CountedKey): number {
+  return rows.reduce((total, row) => total + row[key], 0);
 }
 
 export function faultTable(result: HarnessResult): string {
@@ -109,7 +115,7 @@ export function faultKindTable(result: HarnessResult): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...kinds.map((kind) => {
       const rows = result.rows.filter((row) => row.kind === kind);
-      const sum = (key: 'unsafe' | 'lost' | 'wrong' | 'regressions') => rows.reduce((total, row) => total + row[key], 0);
+      const sum = (key: CountedKey) => sumOf(rows, key);
       const sessions = rows.filter((row) => row.uploads === 'sessions').length;
       return `| ${kind} | ${rows.length} (${sessions}) | ${count(rows.map((row) => row.outcome.exit))} | ${sum('unsafe')} | ${count(rows.map((row) => row.cleanExit))} | ${sum('lost')} | ${sum('wrong')} | ${sum('regressions')} |`;
     }),

@@ -80,12 +80,9 @@ export class FirestoreStateStore implements StateStore {
         }, { maxAttempts: 1 });
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        if (code === ABORTED && Date.now() < deadline) {
-          await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
-          continue;
-        }
         const unreachable = typeof code === 'number' && UNREACHABLE.has(code);
-        if (unreachable && Date.now() < unreachableDeadline) {
+        const now = Date.now();
+        if ((code === ABORTED && now < deadline) || (unreachable && now < unreachableDeadline)) {
           await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
           continue;
         }

@@ -140,7 +140,7 @@ export class GcsClipSink implements ClipSink {
     const headers = useAuth ? { ...(await this.storage.authClient.getRequestHeaders(endpoint)) } : {};
     await postMultipart({
       endpoint, bucket: this.options.bucket, name: object.name, contentType: object.contentType, metadata: object.metadata,
-      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal,
+      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object),
     });
     return bytes;
   }

@@ -27,6 +27,8 @@ export interface MultipartPost {
   /** A keep-alive agent of the endpoint's protocol. */
   agent: Agent;
   signal?: AbortSignal | undefined;
+  /** Names the object in errors, e.g. gs://bucket/name. */
+  what: string;
 }
 
 export function multipartUrl(endpoint: string, bucket: string, name: string): URL {
@@ -37,7 +39,6 @@ export function multipartUrl(endpoint: string, bucket: string, name: string): UR
 /** Creates the object; resolves once the created object's CRC32C and size are those of the clip. */
 export async function postMultipart(upload: MultipartPost): Promise<void> {
   const url = multipartUrl(upload.endpoint, upload.bucket, upload.name);
-  const what = `gs://${upload.bucket}/${upload.name}`;
   const boundary = `nvr-backup-${randomBytes(16).toString('hex')}`;
   const resource = JSON.stringify({ contentType: upload.contentType, metadata: upload.metadata, crc32c: upload.crc32c });
   const preamble = Buffer.from(
@@ -65,5 +66,5 @@ export async function postMultipart(upload: MultipartPost): Promise<void> {
   for (const chunk of upload.chunks) request.write(chunk);
   request.end(closing);
   const answer = await readAnswer(await answered);
-  createdObject(answer, what, { crc32c: upload.crc32c, bytes: upload.bytes });
+  createdObject(answer, upload.what, { crc32c: upload.crc32c, bytes: upload.bytes });
 }
