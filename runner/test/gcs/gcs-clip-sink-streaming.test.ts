@@ -3,32 +3,21 @@
 // own: injected faults are server-wide.)
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { after, before, it } from 'node:test';
-import { createGcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
-import { createLogger } from '../../src/log.js';
+import { createGcsClipSink } from '../../src/gcs/index.js';
 import { clipOf, clipSinkConformance } from '../conformance/clip-sink-suite.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+import { freshBucket as sharedFreshBucket, testSinkOptions } from './sink-fixture.js';
 
-const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
 let server: GcsTestServer;
-let buckets = 0;
 before(async () => {
   server = await startGcsTestServer();
 });
 after(() => server.close());
 
-async function freshBucket(): Promise<string> {
-  const name = `stream-${++buckets}`;
-  const response = await fetch(`${server.endpoint}/storage/v1/b?project=demo`, { method: 'POST', body: JSON.stringify({ name }) });
-  assert.equal(response.status, 200);
-  return name;
-}
-
-const options = (bucket: string): GcsSinkOptions => ({
-  bucket, projectId: 'demo-project', keyFilename: undefined, apiEndpoint: server.endpoint,
-  resumableThresholdBytes: 100_000, chunkSizeBytes: 0, maxAttempts: 3, baseBackoffMs: 5, logger,
-});
+const freshBucket = () => sharedFreshBucket(server.endpoint, 'stream');
+const options = (bucket: string) => testSinkOptions(server.endpoint, bucket);
 
 clipSinkConformance(
   'GCS (JSON-API test server), one streaming request per clip',

@@ -8,11 +8,11 @@ import { createGcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
 import { createLogger } from '../../src/log.js';
 import { clipOf, clipSinkConformance } from '../conformance/clip-sink-suite.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+import { freshBucket as sharedFreshBucket, testSinkOptions } from './sink-fixture.js';
 
 const lines: string[] = [];
 const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) }) });
 let server: GcsTestServer;
-let bucketCounter = 0;
 
 before(async () => {
   server = await startGcsTestServer();
@@ -21,19 +21,9 @@ after(async () => {
   await server.close();
 });
 
-async function freshBucket(): Promise<string> {
-  const name = `bucket-${++bucketCounter}`;
-  const response = await fetch(`${server.endpoint}/storage/v1/b?project=demo`, { method: 'POST', body: JSON.stringify({ name }) });
-  assert.equal(response.status, 200);
-  return name;
-}
-
-function sinkOptions(bucket: string, overrides: Partial<GcsSinkOptions> = {}): GcsSinkOptions {
-  return {
-    bucket, projectId: 'demo-project', keyFilename: undefined, apiEndpoint: server.endpoint,
-    resumableThresholdBytes: 100_000, chunkSizeBytes: 256 * 1024, maxAttempts: 4, baseBackoffMs: 5, logger, ...overrides,
-  };
-}
+const freshBucket = () => sharedFreshBucket(server.endpoint, 'bucket');
+const sinkOptions = (bucket: string, overrides: Partial<GcsSinkOptions> = {}) =>
+  testSinkOptions(server.endpoint, bucket, { chunkSizeBytes: 256 * 1024, maxAttempts: 4, logger, ...overrides });
 
 clipSinkConformance(
   'GCS (JSON-API test server)',

@@ -7,19 +7,17 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ClipStream, ObjectDescription } from '../../src/core/ports.js';
 import { FastCrc32c } from '../../src/gcs/fast-crc32c.js';
 import { createGcsClipSink, type GcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
-import { createLogger } from '../../src/log.js';
 import { clipOf } from '../conformance/clip-sink-suite.js';
 import { startGcsTestServer, type FaultPlan, type GcsTestServer } from '../gcs-server/server.js';
+import { freshBucket as sharedFreshBucket, testSinkOptions } from './sink-fixture.js';
 
-const logger = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
 let server: GcsTestServer;
-let buckets = 0;
 const sinks: GcsClipSink[] = [];
 before(async () => {
   server = await startGcsTestServer();
@@ -30,18 +28,10 @@ afterEach(() => {
 });
 after(() => server.close());
 
-async function freshBucket(): Promise<string> {
-  const name = `direct-${++buckets}`;
-  const response = await fetch(`${server.endpoint}/storage/v1/b?project=demo`, { method: 'POST', body: JSON.stringify({ name }) });
-  assert.equal(response.status, 200);
-  return name;
-}
+const freshBucket = () => sharedFreshBucket(server.endpoint, 'direct');
 
 function sinkFor(bucket: string, overrides: Partial<GcsSinkOptions> = {}): GcsClipSink {
-  const sink = createGcsClipSink({
-    bucket, projectId: 'demo-project', keyFilename: undefined, apiEndpoint: server.endpoint,
-    resumableThresholdBytes: 100_000, chunkSizeBytes: 0, maxAttempts: 3, baseBackoffMs: 5, logger, ...overrides,
-  });
+  const sink = createGcsClipSink(testSinkOptions(server.endpoint, bucket, overrides));
   sinks.push(sink);
   return sink;
 }

@@ -3,17 +3,12 @@
 // closing anything. The process must then exit on its own: no upload socket may keep it alive.
 // Usage: node --import tsx upload-then-exit.ts <endpoint> <bucket>
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { createGcsClipSink } from '../../src/gcs/index.js';
-import { createLogger } from '../../src/log.js';
 import { clipOf } from '../conformance/clip-sink-suite.js';
+import { testSinkOptions } from './sink-fixture.js';
 
 const [endpoint, bucket] = process.argv.slice(2);
-const sink = createGcsClipSink({
-  bucket: bucket ?? '', projectId: 'demo-project', keyFilename: undefined, apiEndpoint: endpoint,
-  resumableThresholdBytes: 100_000, chunkSizeBytes: 0, maxAttempts: 1, baseBackoffMs: 5,
-  logger: createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) }),
-});
+const sink = createGcsClipSink(testSinkOptions(endpoint, bucket ?? '', { maxAttempts: 1 }));
 const describe = (name: string) => ({ name, contentType: 'video/mp4', metadata: {}, size: undefined });
 const small = await sink.putIfAbsent(describe('exit/small.mp4'), clipOf(randomBytes(20_000)));
 const large = await sink.putIfAbsent(describe('exit/large.mp4'), clipOf(randomBytes(1_000_000)));
