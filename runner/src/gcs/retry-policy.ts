@@ -2,15 +2,9 @@
 // (https://cloud.google.com/storage/docs/retry-strategy). 429, 408, 5xx, connection resets and a source stream
 // that broke are retried; other 4xx (bad request, forbidden, not found), an abort and an object stored with bytes
 // other than the clip's are not.
-import { isUnsupportedClipError } from '../core/errors.js';
+import { isStoredObjectMismatchError, isUnsupportedClipError, StoredObjectMismatchError } from '../core/errors.js';
 
-/**
- * The upload created an object, but the server's CRC32C or size of it differs from what was sent. A retry would
- * only find the object and count it as backed up: this must be reported instead.
- */
-export class StoredObjectMismatchError extends Error {
-  override readonly name = 'StoredObjectMismatchError';
-}
+export { StoredObjectMismatchError };
 
 export function httpStatusOf(error: unknown): number | undefined {
   const candidate = error as { code?: unknown; status?: unknown; response?: { status?: unknown } };
@@ -21,7 +15,7 @@ export function httpStatusOf(error: unknown): number | undefined {
 }
 
 export function isRetryable(error: unknown, signal?: AbortSignal): boolean {
-  if (signal?.aborted || isUnsupportedClipError(error) || error instanceof StoredObjectMismatchError) return false;
+  if (signal?.aborted || isUnsupportedClipError(error) || isStoredObjectMismatchError(error)) return false;
   const status = httpStatusOf(error);
   if (status === undefined) return true;
   return status === 408 || status === 429 || status >= 500;
