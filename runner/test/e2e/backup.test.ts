@@ -50,7 +50,7 @@ async function readState() {
   }
 }
 
-describe('a backup run end to end', { timeout: 300_000 }, () => {
+describe('a backup run end to end', { timeout: 540_000 }, () => {
   it('--dry-run lists every clip and writes nothing', async () => {
     const result = await runCli(['run', '--dry-run'], stack.env);
     assert.equal(result.code, 0, result.stderr);
