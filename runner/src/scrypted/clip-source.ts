@@ -4,7 +4,10 @@ import type { Agent } from 'node:http';
 import type { Camera, Clip, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
+import { explainBrokenStream } from './broken-stream.js';
 import { ScryptedConnection, type MediaManager } from './connection.js';
+import { ClipFetchRetry, httpStatus, markAnsweredByScrypted } from './fetch-retry.js';
+import { assertFileLike, LOCAL_URI_MIME, localUriFromAnswer, type MediaObjectProxy } from './local-uri.js';
 import { login } from './login.js';
 import { httpAgent } from './tls.js';
 
@@ -17,7 +20,20 @@ export interface ScryptedSourceOptions {
   include: string[];
   exclude: string[];
   timeoutMs: number;
+  /** How long one clip's bytes are retried through a Scrypted restart (ms); default 60 s. */
+  fetchRetryMs?: number;
   logger: Logger;
+}
+
+export const DEFAULT_FETCH_RETRY_MS = 60_000;
+/** Clips whose public URL is remembered at once, and for how long (the buffer host keeps a clip 10 minutes). */
+const MAX_CACHED_URLS = 256;
+const LOCAL_URL_REUSE_MS = 5 * 60_000;
+
+const clipKey = (cameraId: string, clipId: string) => `${cameraId}\u0000${clipId}`;
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 interface RawClip extends VideoClipShape {
@@ -41,9 +57,12 @@ export class ScryptedClipSource implements ClipSource {
   private mediaManager: MediaManager | undefined;
   private readonly agent: Agent;
   private readonly raw = new Map<string, RawClip>();
+  private readonly localUrls = new Map<string, { url: URL; until: number }>();
+  private readonly retry: ClipFetchRetry;
 
   private constructor(private readonly options: ScryptedSourceOptions, private token: string) {
     this.agent = httpAgent(options.baseUrl, options);
+    this.retry = new ClipFetchRetry({ budgetMs: options.fetchRetryMs ?? DEFAULT_FETCH_RETRY_MS });
   }
 
   static async connect(options: ScryptedSourceOptions): Promise<ScryptedClipSource> {
@@ -124,7 +143,7 @@ export class ScryptedClipSource implements ClipSource {
     const device = await this.device(camera.id);
     const listed = (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as RawClip[] | undefined;
     return (listed ?? []).map((clip) => {
-      this.raw.set(`${camera.id}\u0000${clip.id}`, clip);
+      this.raw.set(clipKey(camera.id, clip.id), clip);
       return {
         id: clip.id,
         cameraId: camera.id,
@@ -137,27 +156,78 @@ export class ScryptedClipSource implements ClipSource {
     });
   }
 
+  /**
+   * Opens a clip's bytes. Failures that pass with a Scrypted restart (connection refused or reset, 5xx, a token
+   * the restarted server forgot) are tried again within the clip's own budget (fetch-retry.ts), not the upload's.
+   */
   async openClip(camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
-    const token = this.token;
-    try {
-      return await this.openWith(token, camera, clip, signal);
-    } catch (error) {
-      if ((error as { status?: unknown }).status !== 401) throw error;
-      // The token died with a Scrypted restart: log in again (once, for every caller) and try again.
-      await this.refreshToken(token);
-      return this.openWith(this.token, camera, clip, signal);
-    }
+    const key = clipKey(camera.id, clip.id);
+    let token = this.token;
+    return this.retry.run(
+      key,
+      async () => {
+        token = this.token;
+        return this.openWith(token, camera, clip, signal);
+      },
+      {
+        signal,
+        // The token died with a Scrypted restart: log in again (once, for every caller) and try again.
+        relogin: () => this.refreshToken(token),
+        onRetry: (error, tries, delayMs) =>
+          this.options.logger.warn(
+            { event: 'clip.fetch_retry', cameraId: camera.id, clipId: clip.id, tries, delayMs, reason: describeError(error) },
+            `could not fetch clip ${clip.id} from Scrypted (${describeError(error)}); trying again in ${delayMs} ms`,
+          ),
+      },
+    );
   }
 
   private async openWith(token: string, camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
-    const raw = this.raw.get(`${camera.id}\u0000${clip.id}`) ?? { id: clip.id, startTime: clip.startTime };
-    // A clip listed with an href needs no RPC at all: its bytes come straight over HTTP.
-    return openClipBytes(raw, () => this.device(camera.id), () => this.mediaManager as MediaManager, {
-      baseUrl: this.options.baseUrl,
-      token,
-      agent: this.agent,
-      timeoutMs: this.options.timeoutMs,
-    }, signal);
+    const key = clipKey(camera.id, clip.id);
+    const raw = this.raw.get(key) ?? { id: clip.id, startTime: clip.startTime };
+    const usesLocalUri = !raw.resources?.video?.href;
+    try {
+      // A clip listed with an href needs no RPC at all: its bytes come straight over HTTP.
+      const opened = await openClipBytes(raw, () => this.localUrl(camera, raw), {
+        baseUrl: this.options.baseUrl,
+        token,
+        agent: this.agent,
+        timeoutMs: this.options.timeoutMs,
+      }, signal);
+      explainBrokenStream(opened.stream, clip.id);
+      return opened;
+    } catch (error) {
+      // The URL's host forgets it on a restart (and the buffer host after 10 minutes): convert again next time.
+      if (usesLocalUri && httpStatus(error) !== undefined) this.localUrls.delete(key);
+      throw error;
+    }
+  }
+
+  /**
+   * The public URL of a clip without an href. Each conversion of a buffer-backed clip makes Scrypted's core hold
+   * a copy of the whole clip for 10 minutes, so the URL is kept for this clip's retries (a few minutes at most).
+   */
+  private async localUrl(camera: Camera, raw: RawClip): Promise<URL> {
+    const key = clipKey(camera.id, raw.id);
+    const cached = this.localUrls.get(key);
+    if (cached && cached.until > Date.now()) return cached.url;
+    this.localUrls.delete(key);
+    const device = await this.device(camera.id);
+    const connection = this.connection;
+    let url: URL;
+    try {
+      const mediaObject = (await device.getVideoClip?.(raw.videoId ?? raw.id)) as MediaObjectProxy | undefined;
+      if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
+      assertFileLike(mediaObject, raw.id);
+      const answer = await (this.mediaManager as MediaManager).convertMediaObject(mediaObject, LOCAL_URI_MIME);
+      url = localUriFromAnswer(answer, this.options.baseUrl, raw.id);
+    } catch (error) {
+      // An error the server sent back over a live connection is its answer, not an outage.
+      throw connection?.alive ? markAnsweredByScrypted(error) : error;
+    }
+    if (this.localUrls.size >= MAX_CACHED_URLS) this.localUrls.delete(this.localUrls.keys().next().value as string);
+    this.localUrls.set(key, { url, until: Date.now() + LOCAL_URL_REUSE_MS });
+    return url;
   }
 
   async close(): Promise<void> {
