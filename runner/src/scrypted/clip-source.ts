@@ -1,7 +1,8 @@
 // The ClipSource port on Scrypted: every device with VideoClips (after the user's filter), its clips for a
 // window, and each clip's bytes over HTTP(S). A dropped connection is reopened on the next call.
 import type { Agent } from 'node:http';
-import type { Camera, Clip, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
+import { isUnsupportedClipError } from '../core/errors.js';
+import type { Camera, Clip, ClipProbe, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
 import { explainBrokenStream } from './broken-stream.js';
@@ -200,6 +201,25 @@ export class ScryptedClipSource implements ClipSource {
       // The URL's host forgets it on a restart (and the buffer host after 10 minutes): convert again next time.
       if (usesLocalUri && httpStatus(error) !== undefined) this.localUrls.delete(key);
       throw error;
+    }
+  }
+
+  /**
+   * A clip listed with an href is a file. Otherwise the camera's MediaObject tells (one RPC call, no conversion,
+   * so the NVR hosts no copy of the clip): only a stream or an ffmpeg input is unsupported.
+   */
+  async probeClip(camera: Camera, clip: Clip): Promise<ClipProbe> {
+    const raw = this.raw.get(clipKey(camera.id, clip.id)) ?? { id: clip.id, startTime: clip.startTime };
+    if (raw.resources?.video?.href) return { supported: true };
+    const device = await this.device(camera.id);
+    const mediaObject = (await device.getVideoClip?.(raw.videoId ?? raw.id)) as MediaObjectProxy | undefined;
+    if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
+    try {
+      assertFileLike(mediaObject, raw.id);
+      return { supported: true };
+    } catch (error) {
+      if (!isUnsupportedClipError(error)) throw error;
+      return { supported: false, reason: (error as Error).message };
     }
   }
 
