@@ -13,6 +13,8 @@ export interface FetchRetryOptions {
   maxDelayMs?: number;
   clock?: () => number;
   random?: () => number;
+  /** Waits `ms` (or until the signal aborts); tests pass one that moves their clock. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** What to do after a failed try. */
@@ -94,7 +96,7 @@ export class ClipFetchRetry {
         if (left <= 0) throw error;
         const delayMs = verdict === 'relogin' && tries === 1 ? 0 : Math.min(left, this.delay(tries));
         hooks.onRetry(error, tries, delayMs);
-        if (delayMs > 0) await sleep(delayMs, hooks.signal);
+        if (delayMs > 0) await (this.options.sleep ?? sleep)(delayMs, hooks.signal);
         if (verdict === 'relogin') await hooks.relogin().catch(() => undefined); // a failed login is the next try's reason
       }
     }
