@@ -59,6 +59,9 @@ function socketOpenError(error: unknown, baseUrl: string): Error {
   const explained = explainTlsError(engineErrorCause(error));
   if (explained.message.startsWith("Scrypted's TLS certificate")) return explained;
   const message = explained.message === '[object Object]' || explained.message === '' ? 'no reason given' : explained.message;
+  if (/Unexpected server response: 401\b/.test(message)) {
+    return new Error(`Scrypted refused the login token on its socket (HTTP 401): check SCRYPTED_USER and SCRYPTED_PASSWORD`, { cause: error });
+  }
   return new Error(
     `cannot open the Scrypted socket at ${baseUrl}${ENGINE_PATH}/ (${message}): check SCRYPTED_HOST and that Scrypted is running`,
     { cause: error },
