@@ -8,9 +8,8 @@ import { createReadStream } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
-import { createFirestoreStateStore } from '../../src/firestore/index.js';
 import { runCli } from '../support/cli-process.js';
-import { startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
 
 const now = Date.now();
@@ -49,16 +48,7 @@ async function storedSha(clipId: string): Promise<string | undefined> {
   return hash.digest('hex');
 }
 
-async function readState() {
-  process.env.FIRESTORE_EMULATOR_HOST = stack.firestore.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: 'nvr-backup/home', keyFilename: undefined, initialWatermark: 0 });
-  try {
-    return await store.read();
-  } finally {
-    await store.close();
-  }
-}
+const readState = () => readSiteState(stack);
 
 const events = (stdout: string, event: string) =>
   stdout.split('\n').filter((line) => line.includes(`"event":"${event}"`)).map((line) => JSON.parse(line) as Record<string, unknown>);
