@@ -135,14 +135,57 @@ export class ScryptedClipSource implements ClipSource {
     try {
       return await connection.api.getDeviceById(cameraId);
     } catch (error) {
-      if (connection.alive) throw error;
-      return (await this.live()).api.getDeviceById(cameraId);
+      if (connection.alive) throw markAnsweredByScrypted(error);
+      return this.answered(async () => (await this.live()).api.getDeviceById(cameraId));
     }
   }
 
+  /**
+   * Runs RPC calls; an error while the connection stays alive is Scrypted's answer (e.g. an unknown clip), which
+   * no retry changes. An error of a dropped connection is not marked: it passes with a reconnect.
+   */
+  private async answered<T>(calls: () => Promise<T>): Promise<T> {
+    try {
+      return await calls();
+    } catch (error) {
+      throw this.connection?.alive ? markAnsweredByScrypted(error) : error;
+    }
+  }
+
+  /** Retries `attempt` through a Scrypted restart within the budget of `key` (fetch-retry.ts), logging each wait. */
+  private withRetry<T>(
+    key: string,
+    what: string,
+    fields: Record<string, string>,
+    attempt: (token: string) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    let token = this.token;
+    return this.retry.run(
+      key,
+      () => {
+        token = this.token;
+        return attempt(token);
+      },
+      {
+        signal,
+        // The token died with a Scrypted restart: log in again (once, for every caller) and try again.
+        relogin: () => this.refreshToken(token),
+        onRetry: (error, tries, delayMs) =>
+          this.options.logger.warn(
+            { event: 'scrypted.retry', ...fields, tries, delayMs, reason: describeError(error) },
+            `could not ${what} from Scrypted (${describeError(error)}); trying again in ${delayMs} ms`,
+          ),
+      },
+    );
+  }
+
+  /** The camera's clips; a Scrypted restart in the middle is ridden out like a clip's bytes are. */
   async listClips(camera: Camera, window: TimeWindow): Promise<Clip[]> {
-    const device = await this.device(camera.id);
-    const listed = (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as RawClip[] | undefined;
+    const listed = await this.withRetry(`list\u0000${camera.id}`, `list the clips of ${camera.name}`, { cameraId: camera.id }, async () => {
+      const device = await this.device(camera.id);
+      return this.answered(async () => (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as RawClip[] | undefined);
+    });
     return (listed ?? []).map((clip) => {
       this.raw.set(clipKey(camera.id, clip.id), clip);
       return {
@@ -162,25 +205,8 @@ export class ScryptedClipSource implements ClipSource {
    * the restarted server forgot) are tried again within the clip's own budget (fetch-retry.ts), not the upload's.
    */
   async openClip(camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
-    const key = clipKey(camera.id, clip.id);
-    let token = this.token;
-    return this.retry.run(
-      key,
-      async () => {
-        token = this.token;
-        return this.openWith(token, camera, clip, signal);
-      },
-      {
-        signal,
-        // The token died with a Scrypted restart: log in again (once, for every caller) and try again.
-        relogin: () => this.refreshToken(token),
-        onRetry: (error, tries, delayMs) =>
-          this.options.logger.warn(
-            { event: 'clip.fetch_retry', cameraId: camera.id, clipId: clip.id, tries, delayMs, reason: describeError(error) },
-            `could not fetch clip ${clip.id} from Scrypted (${describeError(error)}); trying again in ${delayMs} ms`,
-          ),
-      },
-    );
+    const fields = { cameraId: camera.id, clipId: clip.id };
+    return this.withRetry(clipKey(camera.id, clip.id), `fetch clip ${clip.id}`, fields, (token) => this.openWith(token, camera, clip, signal), signal);
   }
 
   private async openWith(token: string, camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
@@ -212,7 +238,7 @@ export class ScryptedClipSource implements ClipSource {
     const raw = this.raw.get(clipKey(camera.id, clip.id)) ?? { id: clip.id, startTime: clip.startTime };
     if (raw.resources?.video?.href) return { supported: true };
     const device = await this.device(camera.id);
-    const mediaObject = (await device.getVideoClip?.(raw.videoId ?? raw.id)) as MediaObjectProxy | undefined;
+    const mediaObject = (await this.answered(async () => device.getVideoClip?.(raw.videoId ?? raw.id))) as MediaObjectProxy | undefined;
     if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
     try {
       assertFileLike(mediaObject, raw.id);
@@ -233,18 +259,13 @@ export class ScryptedClipSource implements ClipSource {
     if (cached && cached.until > Date.now()) return cached.url;
     this.localUrls.delete(key);
     const device = await this.device(camera.id);
-    const connection = this.connection;
-    let url: URL;
-    try {
+    const url = await this.answered(async () => {
       const mediaObject = (await device.getVideoClip?.(raw.videoId ?? raw.id)) as MediaObjectProxy | undefined;
       if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
       assertFileLike(mediaObject, raw.id);
       const answer = await (this.mediaManager as MediaManager).convertMediaObject(mediaObject, LOCAL_URI_MIME);
-      url = localUriFromAnswer(answer, this.options.baseUrl, raw.id);
-    } catch (error) {
-      // An error the server sent back over a live connection is its answer, not an outage.
-      throw connection?.alive ? markAnsweredByScrypted(error) : error;
-    }
+      return localUriFromAnswer(answer, this.options.baseUrl, raw.id);
+    });
     if (this.localUrls.size >= MAX_CACHED_URLS) this.localUrls.delete(this.localUrls.keys().next().value as string);
     this.localUrls.set(key, { url, until: Date.now() + LOCAL_URL_REUSE_MS });
     return url;

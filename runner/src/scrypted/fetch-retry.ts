@@ -3,6 +3,7 @@
 // refuses connections, then answers its plugin endpoints with 404/500 until the plugins are up, and forgets
 // every token of its last process (docs/scrypted-protocol.md §2, §12). Each clip gets `budgetMs` from its first
 // failure, kept across the sink's attempts, so one restart costs a clip one sink attempt, not all of them.
+// Listing a camera's clips uses the same budget, per camera.
 import { isUnsupportedClipError } from '../core/errors.js';
 
 export interface FetchRetryOptions {

@@ -110,7 +110,7 @@ describe('clips as a real Scrypted gives them, through the CLI and the GCS sink'
     const uploadRetries = events(result.stdout, 'upload.retry');
     assert.equal(uploadRetries.length, 1, result.stdout);
     assert.match(String(uploadRetries[0]?.reason), /Scrypted closed the connection in the middle of clip big-1/);
-    const fetchRetries = events(result.stdout, 'clip.fetch_retry').map((line) => String(line.reason));
+    const fetchRetries = events(result.stdout, 'scrypted.retry').map((line) => String(line.reason));
     assert.ok(fetchRetries.some((reason) => /ECONNREFUSED/.test(reason)), fetchRetries.join('\n'));
     assert.ok(fetchRetries.some((reason) => /HTTP 401/.test(reason)), 'the restarted server forgot the token: one re-login');
     assert.ok(fetchRetries.every((reason) => reason !== 'aborted'));

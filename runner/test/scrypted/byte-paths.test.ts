@@ -67,7 +67,7 @@ describe('clip byte paths against the test server\'s modes', () => {
     await server.restart();
     for (const id of ['buffer-1', 'file-1']) assert.equal(await sha(source, byId(id)), await server.clipSha256(id), id);
     assert.equal(server.conversions.get('buffer-1'), 2);
-    const reasons = lines.filter((line) => line.includes('clip.fetch_retry')).map((line) => String(JSON.parse(line).reason));
+    const reasons = lines.filter((line) => line.includes('scrypted.retry')).map((line) => String(JSON.parse(line).reason));
     assert.ok(reasons.some((reason) => /HTTP 404/.test(reason)), `the buffer host's 404 for a forgotten URL: ${reasons.join(' | ')}`);
   });
 
@@ -76,10 +76,21 @@ describe('clip byte paths against the test server\'s modes', () => {
       const { server, source, byId, lines } = await setup();
       await server.restart({ downMs: 300, warmupMs: 700, warmupStatus });
       for (const id of ['href-1', 'file-1', 'buffer-1']) assert.equal(await sha(source, byId(id)), await server.clipSha256(id), id);
-      const reasons = lines.filter((line) => line.includes('clip.fetch_retry')).map((line) => String(JSON.parse(line).reason));
+      const reasons = lines.filter((line) => line.includes('scrypted.retry')).map((line) => String(JSON.parse(line).reason));
       assert.ok(reasons.some((reason) => reason.includes(String(warmupStatus))), reasons.join(' | '));
     });
   }
+
+  it('listing a camera\'s clips rides out a restart too (refused connections, a forgotten token, a new socket)', async () => {
+    const { server, source, lines } = await setup();
+    const restarting = server.restart({ downMs: 500 });
+    const listed = await source.listClips(camera, { startTime: 0, endTime: now });
+    await restarting;
+    assert.deepEqual(listed.map((clip) => clip.id), clips.map((clip) => clip.id));
+    // Either the listing met the restart, or it answered before the socket was cut; the next one meets the new process.
+    assert.deepEqual((await source.listClips(camera, { startTime: 0, endTime: now })).length, clips.length);
+    assert.ok(lines.some((line) => line.includes('scrypted.reconnect')), 'the listing reconnected');
+  });
 
   it('a restart in the middle of a buffer-backed clip: the next open converts again (the old URL died) and gets every byte', async () => {
     const { server, source, byId } = await setup();
