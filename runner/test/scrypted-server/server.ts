@@ -300,8 +300,9 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     sendBytes(response, live.clip);
   }
 
-  function sendText(response: ServerResponse, status: number, text: string) {
-    response.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+  /** express res.send(string) answers text/html unless the caller set a type (plugin-http.ts sets text/plain). */
+  function sendText(response: ServerResponse, status: number, text: string, type = 'text/html; charset=utf-8') {
+    response.writeHead(status, { 'content-type': type });
     response.end(text);
   }
 
@@ -310,7 +311,8 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/login') return handleLogin(request, response);
     if (url.pathname.startsWith('/endpoint/') && Date.now() < warmingUntil) {
-      return sendText(response, warmupStatus, warmupStatus === 404 ? 'Not Found (plugin or device not found)' : '');
+      const plugin = url.pathname.split('/')[2] ?? '';
+      return sendText(response, warmupStatus, warmupStatus === 404 ? `Not Found (plugin or device "${plugin}" not found)` : 'TypeError: plugin host not started', 'text/plain');
     }
     if (url.pathname.startsWith('/endpoint/@scrypted/core/engine.io/api')) {
       if (!auth.userOfRequest(request)) return sendJson(response, 401, { error: 'Not Authorized' });
