@@ -211,7 +211,7 @@ export class ScryptedClipSource implements ClipSource {
 
   private async openWith(token: string, camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream> {
     const key = clipKey(camera.id, clip.id);
-    const raw = this.raw.get(key) ?? { id: clip.id, startTime: clip.startTime };
+    const raw = this.rawOf(camera, clip);
     const usesLocalUri = !raw.resources?.video?.href;
     try {
       // A clip listed with an href needs no RPC at all: its bytes come straight over HTTP.
@@ -235,11 +235,9 @@ export class ScryptedClipSource implements ClipSource {
    * so the NVR hosts no copy of the clip): only a stream or an ffmpeg input is unsupported.
    */
   async probeClip(camera: Camera, clip: Clip): Promise<ClipProbe> {
-    const raw = this.raw.get(clipKey(camera.id, clip.id)) ?? { id: clip.id, startTime: clip.startTime };
+    const raw = this.rawOf(camera, clip);
     if (raw.resources?.video?.href) return { supported: true };
-    const device = await this.device(camera.id);
-    const mediaObject = (await this.answered(async () => device.getVideoClip?.(raw.videoId ?? raw.id))) as MediaObjectProxy | undefined;
-    if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
+    const mediaObject = await this.mediaObjectOf(camera, raw);
     try {
       assertFileLike(mediaObject, raw.id);
       return { supported: true };
@@ -247,6 +245,21 @@ export class ScryptedClipSource implements ClipSource {
       if (!isUnsupportedClipError(error)) throw error;
       return { supported: false, reason: (error as Error).message };
     }
+  }
+
+  /** The clip as listed (with its href and videoId), or what the port's Clip tells when it was not listed here. */
+  private rawOf(camera: Camera, clip: Clip): RawClip {
+    return this.raw.get(clipKey(camera.id, clip.id)) ?? { id: clip.id, startTime: clip.startTime };
+  }
+
+  /** The camera's MediaObject for the clip (one RPC call; its type is a static prop, read without a round trip). */
+  private async mediaObjectOf(camera: Camera, raw: RawClip): Promise<MediaObjectProxy> {
+    const device = await this.device(camera.id);
+    return this.answered(async () => {
+      const mediaObject = (await device.getVideoClip?.(raw.videoId ?? raw.id)) as MediaObjectProxy | undefined;
+      if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
+      return mediaObject;
+    });
   }
 
   /**
@@ -258,11 +271,9 @@ export class ScryptedClipSource implements ClipSource {
     const cached = this.localUrls.get(key);
     if (cached && cached.until > Date.now()) return cached.url;
     this.localUrls.delete(key);
-    const device = await this.device(camera.id);
+    const mediaObject = await this.mediaObjectOf(camera, raw);
+    assertFileLike(mediaObject, raw.id);
     const url = await this.answered(async () => {
-      const mediaObject = (await device.getVideoClip?.(raw.videoId ?? raw.id)) as MediaObjectProxy | undefined;
-      if (!mediaObject) throw new Error(`Scrypted has no video for clip ${raw.id}`);
-      assertFileLike(mediaObject, raw.id);
       const answer = await (this.mediaManager as MediaManager).convertMediaObject(mediaObject, LOCAL_URI_MIME);
       return localUriFromAnswer(answer, this.options.baseUrl, raw.id);
     });
