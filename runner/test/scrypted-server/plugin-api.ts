@@ -44,11 +44,19 @@ export interface ServerWorld {
   localUriAnswer: () => LocalUriAnswer;
 }
 
-/** An FFmpegInput (x-scrypted/x-ffmpeg-input), the JSON payload of an RTSP clip session's MediaObject. */
+/**
+ * An FFmpegInput (x-scrypted/x-ffmpeg-input), the JSON payload of an RTSP clip session's MediaObject: `{url,
+ * inputArguments}` as createFFmpegMediaObject stores it (koush/scrypted:server/src/plugin/media.ts).
+ */
 export function ffmpegInputOf(clip: TestClip): Buffer {
   return Buffer.from(JSON.stringify({ url: `rtsp://127.0.0.1:8554/clip/${clip.id}`, inputArguments: ['-rtsp_transport', 'tcp', '-i', `rtsp://127.0.0.1:8554/clip/${clip.id}`] }));
 }
 
+/**
+ * The MediaObject type getVideoClip gives per clip kind (docs/scrypted-protocol.md §11): a file path is the
+ * `file` scheme (createMediaObjectFromUrl: SchemePrefix + scheme, koush/scrypted:server/src/plugin/media.ts),
+ * a buffer carries its content type, an RTSP clip session is an FFmpegInput (seen on 0.144.2, 2026-11-30).
+ */
 const MIME_OF: Record<NonNullable<TestClip['bytePath']>, string> = {
   href: 'x-scrypted/x-scrypted-scheme-file',
   'local-uri': 'x-scrypted/x-scrypted-scheme-file',

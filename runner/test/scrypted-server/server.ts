@@ -344,7 +344,8 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     });
     server.on('upgrade', (request: IncomingMessage, socket: NetSocket, head: Buffer) => {
       if (websocketRefused) {
-        socket.destroy(); // gone between the login and the socket: the client sees a reset, not an HTTP answer
+        // Gone between the login and the socket (seen on 0.144.2, docs/scrypted-protocol.md §3): a reset, no answer.
+        socket.destroy();
         return;
       }
       if (Date.now() < warmingUntil) {
