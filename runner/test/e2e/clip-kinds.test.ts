@@ -92,15 +92,15 @@ describe('clips as a real Scrypted gives them, through the CLI and the GCS sink'
     assert.equal(stack.gcs.requests.upload ?? 0, uploadsBefore);
   });
 
-  it('a Scrypted restart (3 s down, then 1 s of 500s) in the middle of a large clip costs no clip, with GCS_MAX_ATTEMPTS=2', async () => {
-    const big = clip('big-1', 15, 'href', 32_000_000, 8);
+  it('a Scrypted restart (2 s down, then 1 s of 500s) in the middle of a large clip costs no clip, with GCS_MAX_ATTEMPTS=2', async () => {
+    const big = clip('big-1', 15, 'href', 24_000_000, 8);
     const after = clip('buffer-3', 14, 'buffer', 3_000_000, 9);
     const camera = cameras[3] as TestCamera;
     for (const added of [big, after]) {
       camera.clips.push(added);
       stack.scrypted.addClip(camera.id, added);
     }
-    stack.scrypted.injectFaults({ restartDuring: { clipId: 'big-1', afterBytes: 8_000_000, downMs: 3000, warmupMs: 1000, warmupStatus: 500 } });
+    stack.scrypted.injectFaults({ restartDuring: { clipId: 'big-1', afterBytes: 6_000_000, downMs: 2000, warmupMs: 1000, warmupStatus: 500 } });
     const result = await runCli(['run'], { ...stack.env, GCS_MAX_ATTEMPTS: '2', UPLOAD_CONCURRENCY: '1' });
     await stack.scrypted.restarted();
     assert.equal(result.code, 0, result.stderr);
@@ -114,5 +114,18 @@ describe('clips as a real Scrypted gives them, through the CLI and the GCS sink'
     assert.ok(fetchRetries.some((reason) => /ECONNREFUSED/.test(reason)), fetchRetries.join('\n'));
     assert.ok(fetchRetries.some((reason) => /HTTP 401/.test(reason)), 'the restarted server forgot the token: one re-login');
     assert.ok(fetchRetries.every((reason) => reason !== 'aborted'));
+  });
+
+  it('control: the same restart with SCRYPTED_FETCH_RETRY_SECONDS=0 (only the upload\'s 2 attempts) fails the clip', async () => {
+    const big = clip('big-2', 10, 'href', 24_000_000, 10);
+    const camera = cameras[3] as TestCamera;
+    camera.clips.push(big);
+    stack.scrypted.addClip(camera.id, big);
+    stack.scrypted.injectFaults({ restartDuring: { clipId: 'big-2', afterBytes: 6_000_000, downMs: 2000, warmupMs: 1000, warmupStatus: 500 } });
+    const result = await runCli(['run'], { ...stack.env, GCS_MAX_ATTEMPTS: '2', UPLOAD_CONCURRENCY: '1', SCRYPTED_FETCH_RETRY_SECONDS: '0' });
+    await stack.scrypted.restarted();
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /0 clip\(s\) uploaded .*, 1 failed/);
+    assert.equal(await storedSha('big-2'), undefined);
   });
 });
