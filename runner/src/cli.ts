@@ -11,6 +11,7 @@ import { statusCommand } from './commands/status.js';
 import { checkCommand } from './commands/check.js';
 import { findCommand, type FindFlags } from './commands/find.js';
 import { restoreCommand, type RestoreFlags } from './commands/restore.js';
+import { browseCommand, type BrowseFlags } from './commands/browse.js';
 import { addSelectionOptions } from './restore/selection-options.js';
 
 export const EXIT_CONFIG = 2;
@@ -98,6 +99,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out <folder>', 'where the clips go', 'restored-clips')
     .option('--dry-run', 'list what would be downloaded; write nothing', false)
     .action(async (options: RestoreFlags) => setExitCode(await restoreCommand(process.env, options, process.stdout, process.stderr, stopSignal())));
+  program
+    .command('browse')
+    .description('a page on 127.0.0.1 to look through the clips by day and play them (your read access)')
+    .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', '8642')
+    .action(async (options: BrowseFlags) => setExitCode(await browseCommand(process.env, options, stopSignal())));
   return program;
 }
 
