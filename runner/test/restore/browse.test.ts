@@ -20,7 +20,9 @@ import { startFilledBucket, type FilledBucket } from './bucket-fixture.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/browse.png', import.meta.url));
+// The screenshot in the docs (docs/browse.png) is this test's: `BROWSE_SCREENSHOT=docs/browse.png node
+// tools/run-tests.mjs runner/test/restore/browse` makes it again; by default it goes to .tmp/ (no tracked file changes).
+const SCREENSHOT = process.env.BROWSE_SCREENSHOT ?? fileURLToPath(new URL('../../../.tmp/browse.png', import.meta.url));
 const missing = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is missing: install Debian's chromium to run this test (in .ci/run: apt-get update && apt-get install -y chromium)`;
