@@ -4,6 +4,7 @@
 // that calls it by its loopback name (the Host check stops DNS rebinding from another site).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { scrubSecrets } from '../log.js';
 import { BROWSE_PAGE, BROWSE_SCRIPT } from './browse-page.js';
 import { restoredFileNames } from './download-clip.js';
 import { findClips } from './find-clips.js';
@@ -132,7 +133,7 @@ export async function startBrowseServer(options: BrowseServerOptions): Promise<B
   const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (response.headersSent) return response.destroy();
-      send(response, 502, 'application/json', JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+      send(response, 502, 'application/json', JSON.stringify({ error: scrubSecrets(error instanceof Error ? error.message : String(error)) }));
     });
   });
   server.on('connection', (socket) => {

@@ -7,7 +7,7 @@
 //   Errors: https://cloud.google.com/storage/docs/json_api/v1/status-codes
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Storage } from '@google-cloud/storage';
+import { GoogleAuth } from 'google-auth-library';
 import type { ReaderConfig } from './reader-config.js';
 
 const GOOGLE_ENDPOINT = 'https://storage.googleapis.com';
@@ -149,15 +149,16 @@ export interface Download {
 
 export class GcsReader {
   private readonly endpoint: string;
-  private readonly auth: Storage['authClient'] | undefined;
+  private readonly auth: GoogleAuth | undefined;
 
   constructor(readonly config: ReaderConfig) {
     this.endpoint = (config.apiEndpoint ?? GOOGLE_ENDPOINT).replace(/\/+$/, '');
-    // The storage library's auth client finds application default credentials (or uses the reader key). Nothing
-    // is sent to a custom endpoint (the test server), as for the sink.
+    // Application default credentials (or the reader key), asking for a read-only token: even an owner's account
+    // gets a token that cannot write (https://cloud.google.com/storage/docs/oauth-scopes). Nothing is sent to a
+    // custom endpoint (the test server), as for the sink.
     this.auth = config.apiEndpoint
       ? undefined
-      : new Storage({ ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}), scopes: [READ_ONLY_SCOPE] }).authClient;
+      : new GoogleAuth({ ...(config.keyFilename ? { keyFilename: config.keyFilename } : {}), scopes: [READ_ONLY_SCOPE] });
   }
 
   get bucket(): string {
@@ -171,7 +172,7 @@ export class GcsReader {
   private async authHeaders(): Promise<Record<string, string>> {
     if (!this.auth) return {};
     try {
-      const headers = (await this.auth.getRequestHeaders()) as unknown as Record<string, string>;
+      const headers = await this.auth.getRequestHeaders();
       return { authorization: headers.Authorization ?? headers.authorization ?? '' };
     } catch (error) {
       throw new ReaderError(

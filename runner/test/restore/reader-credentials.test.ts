@@ -68,6 +68,13 @@ describe('reader credentials', () => {
     }
   });
 
+  it('without any Google credentials, `find` says how to sign in (nothing sent anywhere)', async () => {
+    // HOME without gcloud's credentials, no GOOGLE_APPLICATION_CREDENTIALS, no metadata server lookup.
+    const result = await runCli(['find', '--since', '1h'], { GCS_BUCKET_NAME: 'my-clips', HOME: dir, METADATA_SERVER_DETECTION: 'none' });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^error: no Google credentials to read gs:\/\/my-clips: run `gcloud auth application-default login`, or set READER_KEYFILE_PATH to a reader key/);
+  });
+
   it('a 401 says how to sign in; a 403 names the role and the bucket', () => {
     assert.match(describeFailure(401, 'my-clips', 'list objects', ''), /gcloud auth application-default login.*READER_KEYFILE_PATH/);
     assert.match(describeFailure(403, 'my-clips', 'list objects', 'x does not have storage.objects.list access'), /needs roles\/storage\.objectViewer on the bucket my-clips \(Google said: x does not have storage\.objects\.list access\)/);
