@@ -1,6 +1,7 @@
 // Finds the clips of a time range: the camera folders under OBJECT_PREFIX (one listing with a delimiter), then,
-// for each folder, only the prefixes of the range's UTC days and hours (listing-plan.ts). Cameras are matched on
+// for each folder, only the prefixes of the range's UTC days and hours (listing-plan.ts), a few at a time. Cameras are matched on
 // the objects' metadata (real name or id), not on folder names.
+import { runBounded } from '../job/pool.js';
 import type { GcsReader } from './gcs-reader.js';
 import { rangePrefixes } from './listing-plan.js';
 import { isCamera, storedClip, type StoredClip } from './stored-clip.js';
@@ -18,6 +19,9 @@ export interface FoundClips {
   /** Listing requests made. */
   requests: number;
 }
+
+/** Listings in flight at once (a week of several cameras is a few hundred small listings). */
+const LISTING_CONCURRENCY = 6;
 
 /** More objects than this in one selection is an error (memory is bounded; narrow the range). */
 export const MAX_CLIPS = 100_000;
@@ -40,9 +44,12 @@ export async function findClips(reader: GcsReader, objectPrefix: string, selecti
   }
   const clips: StoredClip[] = [];
   const seen = new Map<string, { id: string; name: string }>();
-  for (const folder of [...folders].sort()) {
-    for (const suffix of rangePrefixes(selection)) {
-      for await (const page of reader.list(`${folder}${suffix}`, { pageSize })) {
+  const listings = [...folders].sort().flatMap((folder) => rangePrefixes(selection).map((suffix) => `${folder}${suffix}`));
+  let failure: unknown;
+  await runBounded(listings, LISTING_CONCURRENCY, async (prefix) => {
+    if (failure !== undefined) return;
+    try {
+      for await (const page of reader.list(prefix, { pageSize })) {
         requests += 1;
         for (const object of page.objects) {
           const clip = storedClip(object, base);
@@ -55,8 +62,11 @@ export async function findClips(reader: GcsReader, objectPrefix: string, selecti
           if (clips.length > MAX_CLIPS) throw new Error(`more than ${MAX_CLIPS} clips in this selection: narrow the range or name a camera`);
         }
       }
+    } catch (error) {
+      failure ??= error;
     }
-  }
+  });
+  if (failure !== undefined) throw failure;
   clips.sort((a, b) => a.startMs - b.startMs || a.cameraName.localeCompare(b.cameraName) || (a.objectName < b.objectName ? -1 : 1));
   const camerasSeen = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
   return { clips, camerasSeen, requests };
