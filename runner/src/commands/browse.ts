@@ -14,7 +14,14 @@ export async function browseCommand(env: NodeJS.ProcessEnv, flags: BrowseFlags, 
     return EXIT_BAD_INPUT;
   }
   if (!reading) return EXIT_BAD_INPUT;
-  const server = await startBrowseServer({ reader: reading.reader, objectPrefix: reading.config.objectPrefix, port });
+  let server;
+  try {
+    server = await startBrowseServer({ reader: reading.reader, objectPrefix: reading.config.objectPrefix, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    stderr.write(code === 'EADDRINUSE' ? `port ${port} on 127.0.0.1 is in use: choose another with --port, or --port 0 for any free one\n` : `browse could not listen on 127.0.0.1:${port}: ${(error as Error).message}\n`);
+    return 1;
+  }
   stdout.write(`browsing gs://${reading.config.bucket}: open ${server.url} (this machine only; Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();
