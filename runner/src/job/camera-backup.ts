@@ -80,7 +80,10 @@ export function reportPlan({ listing, plan }: PlannedCamera, context: Pick<Camer
   const { camera } = listing;
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
   for (const { clip, reason } of plan.invalid) {
-    log.warn({ event: 'clip.invalid', clipId: clip.id, reason }, `skipping a clip that cannot be backed up: ${reason}`);
+    log.warn(
+      { event: 'clip.invalid', clipId: clip.id, reason },
+      `cannot back up a clip of ${camera.name}: ${reason}; it is counted as invalid (exit 1): check the clip in Scrypted and both clocks`,
+    );
   }
   context.tally.add({ planned: plan.toBackup.length, stillRecording: plan.stillRecording.length, invalid: plan.invalid.length });
   log.info(
