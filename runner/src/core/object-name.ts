@@ -27,22 +27,31 @@ export function wellFormed(text: string): string {
   return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
+/** The longest start of `text` (well-formed) of at most `maxBytes` UTF-8 bytes made of whole `units`. */
+function cutUnits(units: Iterable<string>, maxBytes: number): string {
+  let result = '';
+  let bytes = 0;
+  for (const unit of units) {
+    const size = Buffer.byteLength(unit);
+    if (bytes + size > maxBytes) break;
+    result += unit;
+    bytes += size;
+  }
+  return result;
+}
+
 /**
  * The longest start of `text` of at most `maxBytes` UTF-8 bytes that ends on a grapheme boundary: never half a
- * surrogate pair, never a letter without its combining marks, never part of an emoji sequence.
+ * surrogate pair, never a letter without its combining marks, never part of an emoji sequence. Only when the
+ * first grapheme alone is over the limit and is a letter under hundreds of marks are some of its marks dropped.
  */
 export function cutToBytes(text: string, maxBytes: number): string {
   const whole = wellFormed(text);
   if (Buffer.byteLength(whole) <= maxBytes) return whole;
-  let result = '';
-  let bytes = 0;
-  for (const { segment } of graphemes.segment(whole)) {
-    const size = Buffer.byteLength(segment);
-    if (bytes + size > maxBytes) break;
-    result += segment;
-    bytes += size;
-  }
-  return result;
+  const cut = cutUnits([...graphemes.segment(whole)].map(({ segment }) => segment), maxBytes);
+  if (cut !== '') return cut;
+  // A letter or digit under more marks than fit: keep it with the marks that do (never part of an emoji).
+  return cutUnits(/^[\p{L}\p{N}]\p{M}*/u.exec(whole)?.[0] ?? '', maxBytes);
 }
 
 /**
