@@ -52,7 +52,7 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
     const watermark = site.cameras[camera.id]?.lastTimestamp ?? 0;
     for (const clip of camera.clips) {
       const passed = clipEnd(asClip(camera, clip)) <= watermark;
-      if (passed && !world.stack.gcs.objectPath(world.stack.bucket, objectName(camera, asClip(camera, clip), world.prefix))) missing += 1;
+      if (passed && !world.stack.gcs.objectPath(world.stack.bucket, objectName(camera, asClip(camera, clip), world.prefix, world.site))) missing += 1;
     }
   }
   return missing;
@@ -70,7 +70,7 @@ export async function checkComplete(world: TrialWorld, before: Record<string, nu
   for (const camera of world.cameras) {
     let last = 0;
     for (const clip of camera.clips) {
-      const name = objectName(camera, asClip(camera, clip), world.prefix);
+      const name = objectName(camera, asClip(camera, clip), world.prefix, world.site);
       expected.add(name);
       last = Math.max(last, clipEnd(asClip(camera, clip)));
       const path = world.stack.gcs.objectPath(world.stack.bucket, name);

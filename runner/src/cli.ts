@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type RunnerConfig } from './config.js';
 import { createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
 import { parseDuration } from './duration.js';
+import { forTerminal } from './terminal-text.js';
 import { runCommand } from './commands/run.js';
 import { daemonCommand } from './commands/daemon.js';
 import { statusCommand } from './commands/status.js';
@@ -21,7 +22,7 @@ class ConfigExit extends Error {}
 function configuredOrExit(): { config: RunnerConfig; logger: Logger } {
   const result = loadConfig(process.env);
   if (!result.ok) {
-    process.stderr.write(`configuration error (nothing was contacted or written):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(`configuration error (nothing was contacted or written):\n${result.problems.map((p) => `  - ${forTerminal(p)}`).join('\n')}\n`);
     process.stderr.write('see .env.example for every setting\n');
     throw new ConfigExit();
   }
@@ -121,7 +122,7 @@ async function main(): Promise<number> {
     if (commanderError.code?.startsWith('commander.')) {
       return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? 0 : EXIT_CONFIG;
     }
-    process.stderr.write(`error: ${scrubSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(`error: ${forTerminal(scrubSecrets(error instanceof Error ? error.message : String(error)))}\n`);
     return 1;
   }
 }

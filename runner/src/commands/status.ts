@@ -1,6 +1,7 @@
 // `status`: the watermark per camera from the state document, as a table or as JSON.
 import type { RunnerConfig } from '../config.js';
 import type { SiteState } from '../core/ports.js';
+import { forTerminal, jsonForTerminal } from '../terminal-text.js';
 import { createStateStore } from '../wiring.js';
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : '-');
@@ -14,11 +15,11 @@ function age(ms: number, now: number): string {
 export function formatStatus(documentPath: string, site: SiteState, now: number): string {
   const rows = Object.entries(site.cameras)
     .sort(([, a], [, b]) => a.name.localeCompare(b.name))
-    .map(([id, camera]) => [camera.name, id, iso(camera.lastTimestamp), age(camera.lastTimestamp, now), String(Object.keys(camera.recentClips).length)]);
+    .map(([id, camera]) => [forTerminal(camera.name), forTerminal(id), iso(camera.lastTimestamp), age(camera.lastTimestamp, now), String(Object.keys(camera.recentClips).length)]);
   const header = ['camera', 'id', 'lastTimestamp (UTC)', 'age', 'recent clips'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
-  const lease = site.lease && site.lease.expiresAt > now ? `held by ${site.lease.owner} until ${iso(site.lease.expiresAt)}` : 'free';
+  const lease = site.lease && site.lease.expiresAt > now ? `held by ${forTerminal(site.lease.owner)} until ${iso(site.lease.expiresAt)}` : 'free';
   const run = site.lastRun;
   return [
     `state document: ${documentPath}`,
@@ -39,7 +40,7 @@ export async function statusCommand(config: RunnerConfig, options: { json: boole
   try {
     const site = await state.read();
     const output = options.json
-      ? JSON.stringify({ documentPath: config.firestore.documentPath, ...site }, null, 2)
+      ? jsonForTerminal(JSON.stringify({ documentPath: config.firestore.documentPath, ...site }, null, 2))
       : formatStatus(config.firestore.documentPath, site, Date.now());
     process.stdout.write(`${output.trimEnd()}\n`);
     return 0;

@@ -2,7 +2,7 @@
 // `planCamera` plans them (pure) against a state; `backupCamera` uploads the planned clips (through the run's
 // shared upload limiter, several at once) and advances the watermark as they land. A failed clip stops the
 // advance at that clip (the next run retries it), not the other uploads.
-import { compareClips, listingWindow, planCameraClips, type CameraPlan, type PlanSettings } from '../core/clip-plan.js';
+import { listingWindow, planCameraClips, type CameraPlan, type PlanSettings } from '../core/clip-plan.js';
 import { isUnsupportedClipError } from '../core/errors.js';
 import { objectMetadata, objectName } from '../core/object-name.js';
 import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
@@ -20,6 +20,8 @@ export interface CameraBackupContext {
   clock: () => number;
   plan: PlanSettings;
   objectPrefix: string;
+  /** SITE_ID: part of every object name's tag, so two sites sharing a bucket never share an object. */
+  siteId: string;
   backfillMs: number;
   dryRun: boolean;
   signal: AbortSignal;
@@ -70,7 +72,7 @@ export function planCamera(listing: CameraListing, stored: CameraState | undefin
 /** True when the run must write for this camera: clips to upload, or a watermark that can pass landed clips. */
 export function hasWork({ plan, watermark }: PlannedCamera): boolean {
   const landed = new Map(plan.alreadyInBucket.map((clip) => [clip.id, 'landed' as const]));
-  return plan.toBackup.length > 0 || advanceOverLanded(watermark, plan.alreadyInBucket, landed) > watermark;
+  return plan.toBackup.length > 0 || advanceOverLanded(watermark, plan.watermarkSequence, landed) > watermark;
 }
 
 /** Logs and counts a camera's plan (once per run, for the plan the run acts on). */
@@ -78,7 +80,10 @@ export function reportPlan({ listing, plan }: PlannedCamera, context: Pick<Camer
   const { camera } = listing;
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
   for (const { clip, reason } of plan.invalid) {
-    log.warn({ event: 'clip.invalid', clipId: clip.id, reason }, `skipping a clip that cannot be backed up: ${reason}`);
+    log.warn(
+      { event: 'clip.invalid', clipId: clip.id, reason },
+      `cannot back up a clip of ${camera.name}: ${reason}; it is counted as invalid (exit 1): check the clip in Scrypted and both clocks`,
+    );
   }
   context.tally.add({ planned: plan.toBackup.length, stillRecording: plan.stillRecording.length, invalid: plan.invalid.length });
   log.info(
@@ -101,7 +106,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
   if (context.dryRun) {
     for (const clip of plan.toBackup) {
-      const name = objectName(camera, clip, context.objectPrefix);
+      const name = objectName(camera, clip, context.objectPrefix, context.siteId);
       // A clip the source can only give as a stream would be counted unsupported by a run, not uploaded.
       const probe = await context.source.probeClip(camera, clip).catch((error: unknown) => {
         log.warn({ event: 'clip.probe_failed', clipId: clip.id, err: describeError(error) }, `could not tell whether ${name} can be backed up`);
@@ -118,9 +123,9 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
     return;
   }
   // The watermark advances over the clips of this window in order: those uploaded now and those the state
-  // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip).
-  const sequence = [...plan.toBackup, ...plan.alreadyInBucket].sort(compareClips);
-  const advancer = new WatermarkAdvancer(planned.watermark, sequence, plan.alreadyInBucket, async (next, landed) => {
+  // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip); it
+  // stops before a clip that is still recording.
+  const advancer = new WatermarkAdvancer(planned.watermark, plan.watermarkSequence, plan.alreadyInBucket, async (next, landed) => {
     const from = advancer.current;
     log.debug({ event: 'state.advance_start', to: next, recording: Object.keys(landed).length }, 'advancing the watermark');
     await context.state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
@@ -148,12 +153,12 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
 /** Uploads one clip; true when it is in the bucket (created or already there). Errors are counted, not thrown. */
 async function uploadClip(camera: Camera, clip: Clip, context: CameraBackupContext, log: Logger): Promise<boolean> {
   const { source, sink, clock, tally, signal } = context;
-  const name = objectName(camera, clip, context.objectPrefix);
+  const name = objectName(camera, clip, context.objectPrefix, context.siteId);
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
   try {
     const result = await sink.putIfAbsent(
-      { name, contentType: 'video/mp4', metadata: objectMetadata(camera, clip), size: undefined },
+      { name, contentType: 'video/mp4', metadata: objectMetadata(camera, clip, context.siteId), size: undefined },
       () => source.openClip(camera, clip, signal),
       signal,
     );

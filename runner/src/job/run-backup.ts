@@ -3,13 +3,15 @@
 // clips at once, bounded across cameras), advance each camera's watermark as its clips land, release the lease.
 // A run with nothing new makes one state transaction (the read) and no GCS request.
 import type { PlanSettings } from '../core/clip-plan.js';
+import { DEFAULT_SITE_ID } from '../core/object-name.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { backupCamera, hasWork, listCamera, planCamera, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
 import { keepLease } from './lease-keeper.js';
 import { Limiter } from './limiter.js';
 import { runBounded } from './pool.js';
-import { RunTally, summaryLine, type RunCounts } from './tally.js';
+import { warnSharedFolders } from './folder-hint.js';
+import { isComplete, RunTally, summaryLine, type RunCounts } from './tally.js';
 
 export interface BackupDependencies {
   source: ClipSource;
@@ -30,6 +32,8 @@ export interface BackupSettings {
   stateWriteIntervalMs?: number;
   plan: PlanSettings;
   objectPrefix: string;
+  /** SITE_ID, part of every object name's tag (default DEFAULT_SITE_ID, as in the configuration). */
+  siteId?: string;
   backfillMs: number;
   dryRun: boolean;
   signal?: AbortSignal | undefined;
@@ -71,6 +75,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     clock,
     plan: settings.plan,
     objectPrefix: settings.objectPrefix,
+    siteId: settings.siteId ?? DEFAULT_SITE_ID,
     backfillMs: settings.backfillMs,
     dryRun: settings.dryRun,
     signal: controller.signal,
@@ -89,6 +94,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     const [cameras, seen] = await Promise.all([deps.source.listCameras(), state.read()]);
     tally.add({ cameras: cameras.length });
     logger.info({ event: 'job.cameras', count: cameras.length, cameras: cameras.map((c) => c.name) }, `${cameras.length} camera(s)`);
+    warnSharedFolders(cameras, logger);
     const listings = await listAll(cameras, seen.cameras, settings.cameraConcurrency, context);
     const firstPlans = listings.map((listing) => planCamera(listing, seen.cameras[listing.camera.id], settings.backfillMs, settings.plan));
     const newCameras = cameras.filter((camera) => !seen.cameras[camera.id]);
@@ -137,7 +143,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
 
 function endStatus(signal: AbortSignal, counts: RunCounts): RunStatus {
   if (signal.aborted) return 'aborted';
-  return counts.failed > 0 || counts.unsupported > 0 ? 'incomplete' : 'complete';
+  return isComplete(counts) ? 'complete' : 'incomplete';
 }
 
 /** Lists every camera (bounded); a camera whose listing fails is counted as failed and left out of this run. */
