@@ -49,7 +49,7 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
   const site = await readSite(world);
   let missing = 0;
   for (const camera of world.cameras) {
-    const watermark = site.cameras[camera.id]?.lastTimestamp ?? 0;
+    const watermark = site.cameras.get(camera.id)?.lastTimestamp ?? 0;
     for (const clip of camera.clips) {
       const passed = clipEnd(asClip(camera, clip)) <= watermark;
       if (passed && !world.stack.gcs.objectPath(world.stack.bucket, objectName(camera, asClip(camera, clip), world.prefix))) missing += 1;
@@ -60,7 +60,7 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
 
 export async function watermarks(world: TrialWorld): Promise<Record<string, number>> {
   const site = await readSite(world);
-  return Object.fromEntries(world.cameras.map((camera) => [camera.id, site.cameras[camera.id]?.lastTimestamp ?? 0]));
+  return Object.fromEntries(world.cameras.map((camera) => [camera.id, site.cameras.get(camera.id)?.lastTimestamp ?? 0]));
 }
 
 export async function checkComplete(world: TrialWorld, before: Record<string, number>): Promise<Verdict> {
@@ -77,7 +77,7 @@ export async function checkComplete(world: TrialWorld, before: Record<string, nu
       if (!path) verdict.lost += 1;
       else if ((await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) verdict.wrong += 1;
     }
-    const watermark = site.cameras[camera.id]?.lastTimestamp ?? 0;
+    const watermark = site.cameras.get(camera.id)?.lastTimestamp ?? 0;
     if (watermark !== last || watermark < (before[camera.id] ?? 0)) verdict.regressions += 1;
   }
   // Anything else under the trial's prefix would be a partial or misnamed object.

@@ -9,6 +9,8 @@ import { planCameraClips, type CameraPlan, type PlanSettings } from '../../src/c
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
 import type { Camera, CameraState, Clip } from '../../src/core/ports.js';
+import { clipKey } from '../../src/core/state-limits.js';
+import { emptyCamera } from '../../src/core/watermark.js';
 
 const MINUTE = 60_000;
 const YEAR = 365 * 24 * 60 * MINUTE;
@@ -92,7 +94,7 @@ const rows: ClipRow[] = [
   {
     name: 'a duplicate of a clip already in the bucket',
     listed: [good('a', 40), good('a', 40)],
-    state: { name: 'Front Door', lastTimestamp: watermark, recentClips: { a: now - 40 * MINUTE + 30_000 } },
+    state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey('a'), now - 40 * MINUTE + 30_000]]) },
     where: 'alreadyInBucket',
     duplicates: 1,
     check: (plan) => assert.equal(plan.alreadyInBucket.length, 1),

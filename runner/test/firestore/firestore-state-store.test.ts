@@ -38,9 +38,9 @@ stateStoreConformance(
 describe('Firestore state store specifics', () => {
   it('probeReadWrite succeeds and leaves the watermark alone', async () => {
     const s = store('nvr-backup/probe');
-    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 77, landed: {}, forgetBefore: 0 });
+    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 77, landed: new Map(), forgetBefore: 0 });
     await s.probeReadWrite();
-    assert.equal((await s.read()).cameras.a?.lastTimestamp, 77);
+    assert.equal((await s.read()).cameras.get('a')?.lastTimestamp, 77);
   });
 
 });

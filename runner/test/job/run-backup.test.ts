@@ -40,8 +40,8 @@ describe('runBackup', () => {
     assert.equal(w.sink.objects.size, 5);
     assert.equal(result.counts.stillRecording, 1);
     const state = await w.state.read();
-    assert.equal(state.cameras.f?.lastTimestamp, NOW - 29 * MIN);
-    assert.equal(state.cameras.b?.lastTimestamp, NOW - 19 * MIN);
+    assert.equal(state.cameras.get('f')?.lastTimestamp, NOW - 29 * MIN);
+    assert.equal(state.cameras.get('b')?.lastTimestamp, NOW - 19 * MIN);
     assert.equal(state.lastTimestamp, NOW - 29 * MIN, 'the minimum over cameras');
     assert.equal(state.lease, undefined, 'the lease is released');
     assert.equal(state.lastRun?.uploaded, 5);
@@ -68,7 +68,7 @@ describe('runBackup', () => {
     w.source.addClip('f', clip('f', 'late', 35), randomBytes(10));
     const result = await runBackup({ ...w, logger }, settings());
     assert.equal(result.counts.uploaded, 1);
-    assert.equal((await w.state.read()).cameras.f?.lastTimestamp, NOW - 29 * MIN, 'a late clip does not move the watermark back');
+    assert.equal((await w.state.read()).cameras.get('f')?.lastTimestamp, NOW - 29 * MIN, 'a late clip does not move the watermark back');
   });
 
   it('a failed clip stops its camera\'s watermark (later clips still upload), other cameras go on; the next run retries it', async () => {
@@ -80,13 +80,13 @@ describe('runBackup', () => {
     assert.equal(first.counts.failed, 1);
     assert.equal(w.sink.objects.size, 4, 'f1, f3, b1, b2');
     let state = await w.state.read();
-    assert.equal(state.cameras.f?.lastTimestamp, NOW - 49 * MIN, 'stopped at f1, before the failed f2');
-    assert.equal(state.cameras.b?.lastTimestamp, NOW - 19 * MIN);
+    assert.equal(state.cameras.get('f')?.lastTimestamp, NOW - 49 * MIN, 'stopped at f1, before the failed f2');
+    assert.equal(state.cameras.get('b')?.lastTimestamp, NOW - 19 * MIN);
     const second = await runBackup({ ...w, logger }, settings());
     assert.equal(second.status, 'complete');
     assert.equal(second.counts.uploaded, 1, 'only f2; f3 is remembered as landed');
     state = await w.state.read();
-    assert.equal(state.cameras.f?.lastTimestamp, NOW - 29 * MIN);
+    assert.equal(state.cameras.get('f')?.lastTimestamp, NOW - 29 * MIN);
   });
 
   it('does nothing and exits 0 when another runner holds the lease', async () => {
@@ -112,7 +112,7 @@ describe('runBackup', () => {
     assert.match(result.dryRunObjects[0] ?? '', /^(Front|Back)\/2026\/11\/01\/11-\d\d-00_[0-9a-f]{8}\.mp4$/);
     assert.equal(w.sink.puts, 0);
     const state = await w.state.read();
-    assert.deepEqual(state.cameras, {});
+    assert.equal(state.cameras.size, 0);
     assert.equal(state.lease, undefined);
   });
 
@@ -134,12 +134,12 @@ describe('runBackup', () => {
     let calls = 0;
     store.advanceCamera = async (advance) => {
       calls += 1;
-      if (advance.cameraId === 'b' && Object.keys(advance.landed).length > 0) throw new Error('firestore down');
+      if (advance.cameraId === 'b' && advance.landed.size > 0) throw new Error('firestore down');
       return original(advance);
     };
     const result = await runBackup({ ...w, logger }, settings());
     assert.equal(result.status, 'incomplete');
     assert.ok(calls > 0);
-    assert.equal((await store.read()).cameras.b?.lastTimestamp, NOW - 24 * 60 * MIN, 'b stays at its starting watermark');
+    assert.equal((await store.read()).cameras.get('b')?.lastTimestamp, NOW - 24 * 60 * MIN, 'b stays at its starting watermark');
   });
 });
