@@ -67,9 +67,9 @@ async function sha(bytes: Buffer | undefined): Promise<string> {
 }
 
 /** Every clip of the camera is in the bucket under its name (or `name` overrides), byte-identical. */
-async function assertAllStored(site: string, camera: TestCamera, names: Record<string, string> = {}): Promise<void> {
+async function assertAllStored(site: string, camera: TestCamera, names = new Map<string, string>()): Promise<void> {
   for (const clip of camera.clips) {
-    const name = names[clip.id] ?? objectName(camera, asClip(camera, clip), site);
+    const name = names.get(clip.id) ?? objectName(camera, asClip(camera, clip), site);
     const stored = await stack.gcs.readObject(stack.bucket, name);
     assert.ok(stored, `missing: ${name}`);
     assert.equal(await sha(stored.bytes), await stack.scrypted.clipSha256(clip.id), name);
@@ -196,7 +196,7 @@ describe('state document through the CLI', { timeout: 300_000 }, () => {
     const second = await runCli(['run'], env(site, ['mismatch'], sessions));
     assert.equal(second.code, 0, second.stderr);
     const copy = badName.replace(/\.mp4$/, '_r1.mp4');
-    await assertAllStored(site, camera, { [bad.id]: copy });
+    await assertAllStored(site, camera, new Map([[bad.id, copy]]));
     assert.equal((await cameraState(site, 'mismatch'))?.lastTimestamp, lastEnd(camera), 'the watermark passes the clip once its right copy landed');
     status = await runCli(['status'], env(site, ['mismatch']));
     assert.match(status.stdout, new RegExp(`wrong bytes in ${badName.replace(/[.]/g, '\\.')}.*right copy: ${copy.replace(/[.]/g, '\\.')}`));
