@@ -4,7 +4,7 @@
 // repair is logged, kept in the document and shown by `status`. A lease that expires further ahead than the
 // configured TTL is not a lease either (a killed runner with a skewed clock left it).
 import type { Lease, SiteState, StateRepair } from './ports.js';
-import { FUTURE_TOLERANCE_MS, isoOrRaw, MAX_REPAIRS_KEPT } from './state-limits.js';
+import { boundedText, FUTURE_TOLERANCE_MS, isoOrRaw, MAX_REPAIRS_KEPT } from './state-limits.js';
 import { isCurrentCamera } from './watermark.js';
 
 export interface RepairContext {
@@ -46,7 +46,7 @@ export function repairFutureWatermarks(state: SiteState, context: RepairContext)
 }
 
 export function keepRepairs(kept: readonly StateRepair[], added: readonly StateRepair[]): StateRepair[] {
-  return [...kept, ...added].slice(-MAX_REPAIRS_KEPT);
+  return [...kept, ...added].slice(-MAX_REPAIRS_KEPT).map((repair) => ({ at: repair.at, what: boundedText(repair.what, 400) }));
 }
 
 /** Why a stored lease is not a lease (it expires later than a lease taken now could), or undefined when it is one. */

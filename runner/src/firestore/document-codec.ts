@@ -72,7 +72,7 @@ function decodeUnsupported(value: unknown): UnsupportedClips {
 
 function decodeCamera(field: string, value: unknown, siteWatermark: number | undefined, options: DecodeOptions, repairs: StateRepair[]): [string, CameraState] {
   const data = asRecord(value);
-  const id = typeof data.id === 'string' ? data.id : field;
+  const id = typeof data.idUtf16 === 'string' ? Buffer.from(data.idUtf16, 'hex').toString('utf16le') : typeof data.id === 'string' ? data.id : field;
   const camera = emptyCamera(asString(data.name));
   if (isTime(data.lastTimestamp)) {
     camera.lastTimestamp = data.lastTimestamp;
@@ -147,9 +147,14 @@ export function decodeSiteState(data: Data | undefined, options: DecodeOptions):
   return { state, repairs };
 }
 
+/** True when the text has no lone surrogate (Firestore strings are UTF-8: a lone surrogate cannot be stored). */
+const isWellFormed = (text: string): boolean => boundedText(text, Number.MAX_SAFE_INTEGER) === text;
+
 function encodeCamera(id: string, camera: CameraState): Data {
   return {
-    id,
+    // An id with a lone surrogate is stored as the hex of its UTF-16 code units, so it reads back exactly.
+    id: boundedText(id, Number.MAX_SAFE_INTEGER),
+    ...(isWellFormed(id) ? {} : { idUtf16: Buffer.from(id, 'utf16le').toString('hex') }),
     name: camera.name,
     lastTimestamp: camera.lastTimestamp,
     listedAt: camera.listedAt ?? null,
