@@ -14,7 +14,10 @@ import type { TestCamera } from '../test/scrypted-server/server.js';
 export interface Verdict {
   lost: number;
   wrong: number;
+  /** Cameras whose watermark moved back (below where it was before the clean run). */
   regressions: number;
+  /** Cameras the clean run did not bring to their last clip's end (the watermark did not move back). */
+  incomplete: number;
 }
 
 export interface TrialWorld {
@@ -58,13 +61,19 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
   return missing;
 }
 
+/** True when the trial's state document holds a lease that has not expired. */
+export async function leaseHeld(world: TrialWorld): Promise<boolean> {
+  const lease = (await readSite(world)).lease;
+  return lease !== undefined && lease.expiresAt > Date.now();
+}
+
 export async function watermarks(world: TrialWorld): Promise<Record<string, number>> {
   const site = await readSite(world);
   return Object.fromEntries(world.cameras.map((camera) => [camera.id, site.cameras.get(camera.id)?.lastTimestamp ?? 0]));
 }
 
 export async function checkComplete(world: TrialWorld, before: Record<string, number>): Promise<Verdict> {
-  const verdict: Verdict = { lost: 0, wrong: 0, regressions: 0 };
+  const verdict: Verdict = { lost: 0, wrong: 0, regressions: 0, incomplete: 0 };
   const site = await readSite(world);
   const expected = new Set<string>();
   for (const camera of world.cameras) {
@@ -78,7 +87,8 @@ export async function checkComplete(world: TrialWorld, before: Record<string, nu
       else if ((await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) verdict.wrong += 1;
     }
     const watermark = site.cameras.get(camera.id)?.lastTimestamp ?? 0;
-    if (watermark !== last || watermark < (before[camera.id] ?? 0)) verdict.regressions += 1;
+    if (watermark < (before[camera.id] ?? 0)) verdict.regressions += 1;
+    else if (watermark !== last) verdict.incomplete += 1;
   }
   // Anything else under the trial's prefix would be a partial or misnamed object.
   const extra = (await world.stack.gcs.listObjects(world.stack.bucket)).filter((name) => name.startsWith(`${world.prefix}/`) && !expected.has(name));
