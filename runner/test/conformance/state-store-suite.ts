@@ -113,6 +113,42 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
       assert.equal(state.cameras.get('a')?.recentClips.size, 10, 'no landed clip id lost');
     });
 
+    it('a wrong object holds the camera\'s watermark before its clip until a right copy is recorded', async () => {
+      await fixture.store.advanceCamera(advance('m', 100));
+      await fixture.store.recordClipIssue('m', 'camera m', { kind: 'mismatch', clipId: '__proto__', startTime: 150, end: 200, wrongObject: 'm/x.mp4', at: 1 });
+      let state = await fixture.store.advanceCamera(advance('m', 500, { __proto__: 200, later: 500 }));
+      assert.equal(state.cameras.get('m')?.lastTimestamp, 199, 'not past the clip whose object has wrong bytes');
+      await fixture.store.recordClipIssue('m', 'camera m', { kind: 'mismatch-retry-failed', clipId: '__proto__', object: 'm/x_r1.mp4', at: 2 });
+      await fixture.store.recordClipIssue('m', 'camera m', { kind: 'right-copy', clipId: '__proto__', object: 'm/x_r2.mp4', at: 3 });
+      state = await fixture.store.advanceCamera(advance('m', 500));
+      assert.equal(state.cameras.get('m')?.lastTimestamp, 500);
+      const [record] = state.cameras.get('m')?.mismatches ?? [];
+      assert.deepEqual(
+        { clipId: record?.clipId, wrong: record?.wrongObject, attempts: record?.attempts, right: record?.rightCopy },
+        { clipId: '__proto__', wrong: 'm/x.mp4', attempts: 1, right: 'm/x_r2.mp4' },
+      );
+    });
+
+    it('counts unsupported clips and keeps the last five', async () => {
+      for (let i = 0; i < 7; i += 1) {
+        await fixture.store.recordClipIssue('u', 'camera u', { kind: 'unsupported', clipId: `clip-${i}`, startTime: i, reason: 'ffmpeg only', at: i });
+      }
+      const unsupported = (await fixture.store.read()).cameras.get('u')?.unsupported;
+      assert.equal(unsupported?.count, 7);
+      assert.deepEqual(unsupported?.recent.map((entry) => entry.clipId), ['clip-2', 'clip-3', 'clip-4', 'clip-5', 'clip-6']);
+    });
+
+    it('a camera no run has listed for a week stops holding the site watermark back', async () => {
+      const week = 7 * 24 * 3_600_000;
+      const now = Date.now();
+      await fixture.store.advanceCamera({ ...advance('gone', 100), at: now - 2 * week });
+      await fixture.store.advanceCamera({ ...advance('here', 5000), at: now });
+      await fixture.store.recordRun({ startedAt: now, finishedAt: now, uploaded: 0, existing: 0, failed: 0, bytes: 0 }, ['here']);
+      const state = await fixture.store.read();
+      assert.equal(state.lastTimestamp, 5000);
+      assert.equal(state.cameras.get('gone')?.lastTimestamp, 100, 'its own watermark still tells the truth');
+    });
+
     it('stores the last run counters', async () => {
       const run = { startedAt: 1, finishedAt: 2, uploaded: 3, existing: 4, failed: 0, bytes: 5 };
       await fixture.store.recordRun(run);
