@@ -61,6 +61,19 @@ export function mergeCameraAdvance(previous: CameraState | undefined, advance: C
   };
 }
 
+/**
+ * After a run: the cameras it listed are listed at `now`; a camera never recorded as listed (a document from
+ * before `listedAt` existed) that this run did not list starts its REMOVED_CAMERA_MS clock now.
+ */
+export function markListed(cameras: ReadonlyMap<string, CameraState>, listedIds: readonly string[], now: number): Map<string, CameraState> {
+  const listed = new Set(listedIds);
+  const marked = new Map(cameras);
+  for (const [id, camera] of cameras) {
+    if (listed.has(id) || camera.listedAt === undefined) marked.set(id, { ...camera, listedAt: now });
+  }
+  return marked;
+}
+
 /** Whether a camera still counts for the site's minimum: listed by a run within REMOVED_CAMERA_MS (or never recorded). */
 export function isCurrentCamera(camera: CameraState, now: number | undefined): boolean {
   return now === undefined || camera.listedAt === undefined || camera.listedAt >= now - REMOVED_CAMERA_MS;

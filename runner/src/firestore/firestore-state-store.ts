@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { applyClipIssue } from '../core/clip-issues.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
 import { keepRepairs, repairFutureWatermarks, untrustworthyLease } from '../core/state-repair.js';
-import { mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
+import { markListed, mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
 import { decodeSiteState, encodeSiteState, fitToBudget, OWNED_FIELDS } from './document-codec.js';
 
 export interface FirestoreStoreOptions {
@@ -176,11 +176,7 @@ export class FirestoreStateStore implements StateStore {
 
   recordRun(counters: RunCounters, listedCameraIds: readonly string[] = []): Promise<void> {
     return this.transact('run record', ({ state, serverNow }) => {
-      const cameras = new Map(state.cameras);
-      for (const id of listedCameraIds) {
-        const camera = cameras.get(id);
-        if (camera) cameras.set(id, { ...camera, listedAt: Math.min(counters.finishedAt, serverNow) });
-      }
+      const cameras = markListed(state.cameras, listedCameraIds, Math.min(counters.finishedAt, serverNow));
       const lastTimestamp = siteWatermark(state.lastTimestamp, cameras, serverNow);
       return { write: { ...state, cameras, lastTimestamp, lastRun: { ...counters } }, result: undefined };
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CameraState, Clip } from '../../src/core/ports.js';
 import { clipKey } from '../../src/core/state-limits.js';
-import { advanceOverLanded, emptyCamera, mergeCameraAdvance, siteWatermark, type ClipOutcome } from '../../src/core/watermark.js';
+import { advanceOverLanded, emptyCamera, markListed, mergeCameraAdvance, siteWatermark, type ClipOutcome } from '../../src/core/watermark.js';
 
 /** recentClips as the state keeps it: keyed by clipKey(id). */
 const recent = (byId: Record<string, number>) => new Map(Object.entries(byId).map(([id, end]) => [clipKey(id), end]));
@@ -40,6 +40,14 @@ describe('mergeCameraAdvance', () => {
       ...emptyCamera('n', 10),
       recentClips: recent({ a: 10 }),
     });
+  });
+});
+
+describe('markListed', () => {
+  it('marks the listed cameras, and starts the clock of an unlisted camera that has none', () => {
+    const cameras = new Map([['a', emptyCamera('A', 1)], ['b', { ...emptyCamera('B', 1), listedAt: 50 }], ['c', emptyCamera('C', 1)]]);
+    const marked = markListed(cameras, ['a'], 100);
+    assert.deepEqual([...marked].map(([id, camera]) => [id, camera.listedAt]), [['a', 100], ['b', 50], ['c', 100]]);
   });
 });
 

@@ -2,7 +2,7 @@
 // runners on one Firestore document. Each call reads and writes the shared document atomically (one tick).
 import { applyClipIssue } from '../../src/core/clip-issues.js';
 import type { CameraAdvance, ClipIssue, LeaseOutcome, RunCounters, SiteState, StateStore } from '../../src/core/ports.js';
-import { mergeCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
+import { markListed, mergeCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
 
 export interface SharedDocument {
   doc: SiteState | undefined;
@@ -74,10 +74,7 @@ export class MemoryStateStore implements StateStore {
 
   recordRun(counters: RunCounters, listedCameraIds: readonly string[] = []): Promise<void> {
     return this.step((doc) => {
-      for (const id of listedCameraIds) {
-        const camera = doc.cameras.get(id);
-        if (camera) doc.cameras.set(id, { ...camera, listedAt: counters.finishedAt });
-      }
+      doc.cameras = markListed(doc.cameras, listedCameraIds, counters.finishedAt);
       doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, counters.finishedAt);
       doc.lastRun = { ...counters };
     });
