@@ -106,6 +106,23 @@ const rows: ClipRow[] = [
     duplicates: 0,
     check: (plan) => assert.equal(plan.toBackup.length, 2),
   },
+  // ids that name members of Object.prototype or that Firestore cannot hold as field names: planned like any
+  // other, whether or not the state records other clips (row 3 of issue 18: `recentClips` was a plain object)
+  ...['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__x__', 'x'.repeat(5000), 'lone\uD800', 'a.b.c'].flatMap((id): ClipRow[] => [
+    { name: `id ${JSON.stringify(id.slice(0, 20))}, empty state`, listed: [good(id)], state: emptyCamera('Front Door', watermark), where: 'toBackup' },
+    {
+      name: `id ${JSON.stringify(id.slice(0, 20))}, the state records another clip`,
+      listed: [good(id)],
+      state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey('other'), now - 40 * MINUTE]]) },
+      where: 'toBackup',
+    },
+    {
+      name: `id ${JSON.stringify(id.slice(0, 20))}, recorded as landed`,
+      listed: [good(id)],
+      state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey(id), now - 10 * MINUTE + 30_000]]) },
+      where: 'alreadyInBucket',
+    },
+  ]),
   // absurd sizes and times
   { name: 'a duration of 10 years that started an hour ago', listed: [clip('a', now - 60 * MINUTE, 10 * YEAR)], where: 'stillRecording' },
   { name: 'a duration of Number.MAX_VALUE', listed: [clip('a', tenMinutesAgo, Number.MAX_VALUE)], where: 'stillRecording' },
