@@ -91,6 +91,25 @@ describe('Firestore state store specifics', () => {
     assert.ok(kept < 60_000 && kept > 10_000, `kept ${kept} records`);
   });
 
+  it('refuses to store a watermark ahead of its own clock (a runner whose clock is ahead), and repairs one found stored', async () => {
+    const s = store('nvr-backup/clock-ahead');
+    const day = 24 * 3_600_000;
+    await assert.rejects(
+      s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: Date.now() + day, landed: new Map(), forgetBefore: 0 }),
+      /refusing to store watermark .* ahead of Firestore's clock .*set it right \(NTP\)/,
+    );
+    assert.equal((await s.read()).cameras.size, 0);
+    const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/clock-ahead');
+    await raw.set({ cameras: { x: { id: 'a', name: 'A', lastTimestamp: Date.now() + day } } }, { merge: true });
+    const seen = await s.read();
+    assert.ok((seen.cameras.get('a')?.lastTimestamp ?? Infinity) <= Date.now(), 'read as repaired');
+    assert.match(seen.found?.[0]?.what ?? '', /in the future/);
+    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 0, landed: new Map(), forgetBefore: 0 });
+    const data = (await raw.get()).data();
+    assert.ok(Object.values(data?.cameras as Record<string, { lastTimestamp: number }>).every((camera) => camera.lastTimestamp <= Date.now()), 'the repair is written');
+    assert.match(JSON.stringify(data?.repairs), /in the future/);
+  });
+
   it('keeps fields it does not own and reads a format-1 document', async () => {
     const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/format-1');
     await raw.set({ lastTimestamp: 100, cameras: { 'cam.1': { name: 'One', lastTimestamp: 100, recentClips: { constructor: 90 } } }, lease: null, note: 'mine' });
