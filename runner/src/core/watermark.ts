@@ -39,7 +39,7 @@ export function watermarkCeiling(state: CameraState | undefined): number {
 }
 
 /** Keeps the `max` recent-clip records that end first (those the watermark needs next); drops the newest. */
-function boundRecent(recent: Map<string, number>, max: number): Map<string, number> {
+export function keepOldestRecent(recent: Map<string, number>, max: number): Map<string, number> {
   if (recent.size <= max) return recent;
   return new Map([...recent].sort((a, b) => a[1] - b[1]).slice(0, max));
 }
@@ -56,7 +56,7 @@ export function mergeCameraAdvance(previous: CameraState | undefined, advance: C
     ...base,
     name: boundedText(advance.name),
     lastTimestamp,
-    recentClips: boundRecent(recent, maxRecent),
+    recentClips: keepOldestRecent(recent, maxRecent),
     listedAt: advance.at ?? base.listedAt,
   };
 }

@@ -9,7 +9,7 @@
 // next write. The size of the document is bounded (docs/reliability.md, "The state document's size").
 import type { CameraState, Lease, MismatchRecord, RunCounters, SiteState, StateRepair, UnsupportedClips } from '../core/ports.js';
 import { boundedText, cameraFieldName, clipKey, MAX_OBJECT_NAME_CHARS } from '../core/state-limits.js';
-import { emptyCamera } from '../core/watermark.js';
+import { emptyCamera, keepOldestRecent } from '../core/watermark.js';
 
 type Data = Record<string, unknown>;
 
@@ -192,21 +192,28 @@ export function storageSize(value: unknown): number {
   return 8;
 }
 
+/** Storage size of one recent-clip record: its fixed-length key and its end time. */
+const RECENT_RECORD_BYTES = storageSize({ [clipKey('')]: 0 });
+
 /**
- * Keeps the state under DOCUMENT_BUDGET_BYTES: while it is over, the camera with the most recent-clip records
- * loses its newest tenth. A dropped record only costs a second upload attempt for that clip, answered "already
- * there"; the watermark, mismatch records and the lease are never dropped.
+ * Keeps the state under DOCUMENT_BUDGET_BYTES: when it is over, the cameras with the most recent-clip records are
+ * cut to one common cap, the highest that frees enough bytes, keeping each camera's oldest records. A dropped
+ * record only costs a second upload attempt for that clip, answered "already there"; the watermarks, mismatch
+ * records and the lease are never dropped.
  */
 export function fitToBudget(state: SiteState, budget = DOCUMENT_BUDGET_BYTES): SiteState {
-  let size = storageSize(encodeSiteState(state));
-  if (size <= budget) return state;
-  const cameras = new Map(state.cameras);
-  while (size > budget) {
-    const [id, largest] = [...cameras].sort((a, b) => b[1].recentClips.size - a[1].recentClips.size)[0] ?? [];
-    if (!id || !largest || largest.recentClips.size === 0) break;
-    const keep = Math.floor(largest.recentClips.size * 0.9);
-    cameras.set(id, { ...largest, recentClips: new Map([...largest.recentClips].sort((a, b) => a[1] - b[1]).slice(0, keep)) });
-    size = storageSize(encodeSiteState({ ...state, cameras }));
+  const excess = storageSize(encodeSiteState(state)) - budget;
+  if (excess <= 0) return state;
+  const sizes = [...state.cameras.values()].map((camera) => camera.recentClips.size);
+  const freed = (cap: number) => sizes.reduce((total, size) => total + Math.max(0, size - cap), 0) * RECENT_RECORD_BYTES;
+  // The highest cap that frees at least `excess` bytes (freed() falls as the cap rises).
+  let low = 0;
+  let high = Math.max(0, ...sizes);
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (freed(middle) >= excess) low = middle;
+    else high = middle - 1;
   }
+  const cameras = new Map([...state.cameras].map(([id, camera]) => [id, { ...camera, recentClips: keepOldestRecent(camera.recentClips, low) }]));
   return { ...state, cameras };
 }
