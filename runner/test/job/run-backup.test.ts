@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Camera, Clip } from '../../src/core/ports.js';
+import { UnsupportedClipError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { exitCodeOf, runBackup, type BackupSettings } from '../../src/job/run-backup.js';
 import { MemoryClipSink } from '../support/memory-clip-sink.js';
@@ -141,5 +142,46 @@ describe('runBackup', () => {
     assert.equal(result.status, 'incomplete');
     assert.ok(calls > 0);
     assert.equal((await store.read()).cameras.get('b')?.lastTimestamp, NOW - 24 * 60 * MIN, 'b stays at its starting watermark');
+  });
+
+  it('an object stored with wrong bytes holds the watermark on every run until the clip is copied under _r1; a 412 for its name never counts', async () => {
+    const w = world();
+    w.sink.corruptNext(1);
+    const first = await runBackup({ ...w, logger }, settings({ uploadConcurrency: 1 }));
+    assert.equal(first.status, 'incomplete');
+    let front = (await w.state.read()).cameras.get('f');
+    assert.equal(front?.lastTimestamp, NOW - 24 * 60 * MIN, 'f1 (the first upload) has wrong bytes: the watermark stays before it');
+    const [record] = front?.mismatches ?? [];
+    assert.equal(record?.clipId, 'f1');
+    assert.equal(record?.rightCopy, undefined);
+    const wrongName = record?.wrongObject as string;
+    assert.ok(w.sink.objects.has(wrongName));
+    const second = await runBackup({ ...w, logger }, settings());
+    assert.equal(second.status, 'complete');
+    front = (await w.state.read()).cameras.get('f');
+    const copy = wrongName.replace(/\.mp4$/, '_r1.mp4');
+    assert.equal(front?.mismatches[0]?.rightCopy, copy);
+    assert.ok(w.sink.objects.has(copy));
+    assert.equal(front?.lastTimestamp, NOW - 29 * MIN);
+    const third = await runBackup({ ...w, logger }, settings());
+    assert.equal(third.counts.uploaded + third.counts.existing, 0);
+  });
+
+  it('an unsupported clip is counted in the camera\'s state and passed; the next run does not retry it', async () => {
+    const w = world();
+    const original = w.source.openClip.bind(w.source);
+    w.source.openClip = async (camera, clip) => {
+      if (clip.id === 'f2') throw new UnsupportedClipError('only an ffmpeg input');
+      return original(camera, clip);
+    };
+    const first = await runBackup({ ...w, logger }, settings());
+    assert.equal(first.counts.unsupported, 1);
+    assert.equal(exitCodeOf(first), 1);
+    const front = (await w.state.read()).cameras.get('f');
+    assert.deepEqual([front?.unsupported.count, front?.unsupported.recent.map((entry) => entry.clipId)], [1, ['f2']]);
+    assert.equal(front?.lastTimestamp, NOW - 29 * MIN);
+    const second = await runBackup({ ...w, logger }, settings());
+    assert.equal(exitCodeOf(second), 0);
+    assert.equal(second.counts.unsupported, 0);
   });
 });
