@@ -5,6 +5,7 @@
 import type { PlanSettings } from '../core/clip-plan.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw, MAX_CAMERA_ID_CHARS } from '../core/state-limits.js';
+import { untrustworthyLease } from '../core/state-repair.js';
 import type { Logger } from '../log.js';
 import { backupCamera, hasWork, listCamera, planCamera, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
 import { keepLease } from './lease-keeper.js';
@@ -113,6 +114,8 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       return finish(endStatus(controller.signal, tally.counts));
     }
 
+    const distrust = seen.lease && seen.lease.owner !== settings.owner ? untrustworthyLease(seen.lease, clock(), settings.leaseMs) : undefined;
+    if (distrust) logger.warn({ event: 'lease.untrusted', heldBy: seen.lease }, distrust);
     const lease = await state.acquireLease(settings.owner, settings.leaseMs, clock());
     if (!lease.acquired) {
       const until = isoOrRaw(lease.heldBy.expiresAt);

@@ -54,6 +54,8 @@ describe('clocks and tampered documents through the CLI', { timeout: 300_000 }, 
       assert.match(run.stderr, /2 clip\(s\) uploaded/, site);
       const repaired = events(run.stdout).filter((line) => line.event === 'state.repaired').map((line) => String(line.what));
       assert.ok(repaired.some((what) => /watermark .*(in the future|not a time)/.test(what)), `${site}: ${repaired.join(' | ')}`);
+      const leaseReported = events(run.stdout).some((line) => line.event === 'lease.untrusted') || repaired.some((what) => /lease .*not honoured/.test(what));
+      assert.ok(leaseReported, `${site}: the lease that is not one is reported`);
       await f.assertAllStored(site, camera);
       const data = (await f.doc(site).get()).data() ?? {};
       assert.equal(data.note, 'kept by hand', 'a field the runner does not own is kept');
