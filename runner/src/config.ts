@@ -191,6 +191,7 @@ const schema = z.object({
   ALLOW_SELF_SIGNED: bool(false),
   SCRYPTED_CA_FILE: caFile,
   SCRYPTED_TIMEOUT_SECONDS: integer(30, 1, 600, 'seconds'),
+  SCRYPTED_FETCH_RETRY_SECONDS: integer(60, 0, 600, 'seconds'),
   GCS_PROJECT_ID: text('the Google Cloud project id').refine((value) => /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(value), {
     message: 'is not a valid project id (6-30 characters: lowercase letters, digits, hyphens)',
   }),
@@ -232,6 +233,8 @@ export interface RunnerConfig {
     allowSelfSigned: boolean;
     caFile: string | undefined;
     timeoutMs: number;
+    /** How long one clip's bytes are retried through a Scrypted restart (separate from GCS_MAX_ATTEMPTS). */
+    fetchRetryMs: number;
     include: string[];
     exclude: string[];
   };
@@ -285,6 +288,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         allowSelfSigned: v.ALLOW_SELF_SIGNED,
         caFile: v.SCRYPTED_CA_FILE,
         timeoutMs: v.SCRYPTED_TIMEOUT_SECONDS * 1000,
+        fetchRetryMs: v.SCRYPTED_FETCH_RETRY_SECONDS * 1000,
         include: v.CAMERAS_INCLUDE,
         exclude: v.CAMERAS_EXCLUDE,
       },

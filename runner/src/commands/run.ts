@@ -40,6 +40,9 @@ export async function runCommand(config: RunnerConfig, logger: Logger, options: 
   if (options.dryRun) {
     process.stdout.write(`dry run: ${result.dryRunObjects.length} clip(s) would be uploaded\n`);
     for (const name of result.dryRunObjects) process.stdout.write(`  ${name}\n`);
+    if (result.counts.unsupported > 0) {
+      process.stdout.write(`dry run: ${result.counts.unsupported} clip(s) cannot be backed up (only an ffmpeg/RTSP input; see the clip.unsupported log lines)\n`);
+    }
   }
   process.stderr.write(`${result.summary}\n`);
   return exitCodeOf(result);

@@ -31,6 +31,9 @@ export interface ClipStream {
   size: number | undefined;
 }
 
+/** Whether a clip's bytes can be had as a file, told without fetching them. */
+export type ClipProbe = { supported: true } | { supported: false; reason: string };
+
 export interface ClipSource {
   /** Every camera (device with VideoClips) after the user's include/exclude filter. */
   listCameras(): Promise<Camera[]>;
@@ -38,6 +41,11 @@ export interface ClipSource {
   listClips(camera: Camera, window: TimeWindow): Promise<Clip[]>;
   /** Opens the clip's MP4 bytes as a stream (never through RPC). Each call opens a fresh stream. */
   openClip(camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream>;
+  /**
+   * Tells, without fetching any bytes, whether openClip can give the clip as a file (for the dry run). A clip it
+   * reports unsupported makes openClip throw UnsupportedClipError.
+   */
+  probeClip(camera: Camera, clip: Clip): Promise<ClipProbe>;
   close(): Promise<void>;
 }
 

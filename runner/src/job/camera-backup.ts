@@ -106,6 +106,16 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   if (context.dryRun) {
     for (const clip of plan.toBackup) {
       const name = objectName(camera, clip, context.objectPrefix);
+      // A clip the source can only give as a stream would be counted unsupported by a run, not uploaded.
+      const probe = await context.source.probeClip(camera, clip).catch((error: unknown) => {
+        log.warn({ event: 'clip.probe_failed', clipId: clip.id, err: describeError(error) }, `could not tell whether ${name} can be backed up`);
+        return { supported: true as const };
+      });
+      if (!probe.supported) {
+        context.tally.add({ unsupported: 1 });
+        log.warn({ event: 'clip.unsupported', clipId: clip.id, object: name, err: probe.reason }, `would not upload ${name}: ${probe.reason}`);
+        continue;
+      }
       log.info({ event: 'clip.would_upload', clipId: clip.id, object: name }, `would upload ${name}`);
       context.tally.dryRunObjects.push(name);
     }

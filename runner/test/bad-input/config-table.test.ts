@@ -123,6 +123,8 @@ const refused: RefusedRow[] = [
   { variable: 'SCRYPTED_CA_FILE', value: files.notCa, says: /^names a file that is not a PEM certificate: / },
   // SCRYPTED_TIMEOUT_SECONDS
   ...wholeNumber('SCRYPTED_TIMEOUT_SECONDS'),
+  // SCRYPTED_FETCH_RETRY_SECONDS
+  ...wholeNumber('SCRYPTED_FETCH_RETRY_SECONDS'),
   // GCS_PROJECT_ID
   missing('GCS_PROJECT_ID'),
   empty('GCS_PROJECT_ID'),
@@ -198,6 +200,8 @@ const accepted: AcceptedRow[] = [
   { variable: 'SCRYPTED_CA_FILE', value: '', check: (c) => assert.equal(c.scrypted.caFile, undefined) },
   { variable: 'SCRYPTED_CA_FILE', value: files.goodCa, check: (c) => assert.equal(c.scrypted.caFile, files.goodCa) },
   { variable: 'SCRYPTED_TIMEOUT_SECONDS', value: '', check: (c) => assert.equal(c.scrypted.timeoutMs, 30_000) },
+  { variable: 'SCRYPTED_FETCH_RETRY_SECONDS', value: '', check: (c) => assert.equal(c.scrypted.fetchRetryMs, 60_000) },
+  { variable: 'SCRYPTED_FETCH_RETRY_SECONDS', value: '0', check: (c) => assert.equal(c.scrypted.fetchRetryMs, 0) },
   { variable: 'SCRYPTED_HOST', value: 'nvr.local:10443', check: (c) => assert.equal(c.scrypted.baseUrl, 'https://nvr.local:10443') },
   { variable: 'GCS_KEYFILE_PATH', value: '', check: (c) => assert.equal(c.gcs.keyFilename, undefined) },
   { variable: 'GCS_KEYFILE_PATH', value: files.goodKey, check: (c) => assert.equal(c.gcs.keyFilename, files.goodKey) },
