@@ -1,4 +1,5 @@
 // `run`: one backup run, or with --dry-run the list of what would be uploaded (nothing is written).
+import { runnerClock } from '../clock.js';
 import type { RunnerConfig } from '../config.js';
 import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
@@ -11,7 +12,7 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
     const source = await connectSource(config, logger);
     try {
       const result = await runBackup(
-        { source, sink: await createSink(config, logger), state, logger },
+        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock() },
         {
           owner: runnerIdentity(),
           leaseMs: config.leaseMs,

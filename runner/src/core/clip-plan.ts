@@ -1,6 +1,7 @@
 // Clip planning, pure: from a camera's listed clips and its state, which clips to back up, in order.
 import type { CameraState, Clip, TimeWindow } from './ports.js';
 import { clipEnd, hasValidTimes } from './clip-time.js';
+import { isRecordedLanded } from './watermark.js';
 
 export interface PlanSettings {
   /** How far before the watermark to look for clips that were listed late (ms). */
@@ -99,7 +100,7 @@ export function planCameraClips(
       continue;
     }
     seen.add(clip.id);
-    if (state?.recentClips[clip.id] !== undefined) {
+    if (isRecordedLanded(state, clip.id)) {
       plan.alreadyInBucket.push(clip);
       continue;
     }

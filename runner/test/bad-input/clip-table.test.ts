@@ -9,6 +9,8 @@ import { planCameraClips, type CameraPlan, type PlanSettings } from '../../src/c
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
 import type { Camera, CameraState, Clip } from '../../src/core/ports.js';
+import { clipKey } from '../../src/core/state-limits.js';
+import { emptyCamera } from '../../src/core/watermark.js';
 
 const MINUTE = 60_000;
 const YEAR = 365 * 24 * 60 * MINUTE;
@@ -95,7 +97,7 @@ const rows: ClipRow[] = [
   {
     name: 'a duplicate of a clip already in the bucket',
     listed: [good('a', 40), good('a', 40)],
-    state: { name: 'Front Door', lastTimestamp: watermark, recentClips: { a: now - 40 * MINUTE + 30_000 } },
+    state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey('a'), now - 40 * MINUTE + 30_000]]) },
     where: 'alreadyInBucket',
     duplicates: 1,
     check: (plan) => assert.equal(plan.alreadyInBucket.length, 1),
@@ -107,6 +109,23 @@ const rows: ClipRow[] = [
     duplicates: 0,
     check: (plan) => assert.equal(plan.toBackup.length, 2),
   },
+  // ids that name members of Object.prototype or that Firestore cannot hold as field names: planned like any
+  // other, whether or not the state records other clips (row 3 of issue 18: `recentClips` was a plain object)
+  ...['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__x__', 'x'.repeat(5000), 'lone\uD800', 'a.b.c'].flatMap((id): ClipRow[] => [
+    { name: `id ${JSON.stringify(id.slice(0, 20))}, empty state`, listed: [good(id)], state: emptyCamera('Front Door', watermark), where: 'toBackup' },
+    {
+      name: `id ${JSON.stringify(id.slice(0, 20))}, the state records another clip`,
+      listed: [good(id)],
+      state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey('other'), now - 40 * MINUTE]]) },
+      where: 'toBackup',
+    },
+    {
+      name: `id ${JSON.stringify(id.slice(0, 20))}, recorded as landed`,
+      listed: [good(id)],
+      state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey(id), now - 10 * MINUTE + 30_000]]) },
+      where: 'alreadyInBucket',
+    },
+  ]),
   // absurd sizes and times: reported as invalid (counted, the run exits 1), never "still recording" for ever
   { name: 'a duration of 10 years that started an hour ago', listed: [clip('a', now - 60 * MINUTE, 10 * YEAR)], where: 'invalid', reason: /^implausible duration \(87600 h, more than CLIP_MAX_HOURS=24 h\)$/ },
   { name: 'a duration of Number.MAX_VALUE', listed: [clip('a', tenMinutesAgo, Number.MAX_VALUE)], where: 'invalid', reason: /^implausible duration/ },

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { listingWindow, planCameraClips, type PlanSettings } from '../../src/core/clip-plan.js';
 import type { CameraState, Clip } from '../../src/core/ports.js';
-import { advanceOverLanded } from '../../src/core/watermark.js';
+import { clipKey } from '../../src/core/state-limits.js';
+import { advanceOverLanded, emptyCamera } from '../../src/core/watermark.js';
 
 const settings: PlanSettings = { lookbackMs: 60 * 60_000, settleMs: 60_000, openClipMaxMs: 60 * 60_000 };
 const now = Date.UTC(2026, 5, 1, 12, 0, 0);
@@ -61,7 +62,7 @@ describe('planCameraClips', () => {
   });
 
   it('skips clips the state records as already in the bucket', () => {
-    const state: CameraState = { name: 'cam', lastTimestamp: now - 20 * minute, recentClips: { done: now - 29 * minute } };
+    const state: CameraState = { ...emptyCamera('cam', now - 20 * minute), recentClips: new Map([[clipKey('done'), now - 29 * minute]]) };
     const plan = planCameraClips([clip('done', 30), clip('new', 10)], state, state.lastTimestamp, now, settings);
     assert.deepEqual(ids(plan.toBackup), ['new']);
     assert.deepEqual(ids(plan.alreadyInBucket), ['done']);
@@ -125,7 +126,7 @@ describe('still-recording clips hold the watermark (LOOKBACK_MINUTES under an ho
     // Run 2, 10 minutes on: `open` has its duration now.
     const later = now + 10 * minute;
     all = [{ ...open, duration: 2 * minute }, clip('later', 15, 0.5)];
-    const state: CameraState = { name: 'cam', lastTimestamp: watermark, recentClips: Object.fromEntries([...landed].map((id) => [id, now - 14 * minute])) };
+    const state: CameraState = { ...emptyCamera('cam', watermark), recentClips: new Map([...landed].map((id) => [clipKey(id), now - 14 * minute])) };
     plan = planCameraClips(listedBy(listingWindow(watermark, later, short).startTime, all), state, watermark, later, short);
     assert.deepEqual(ids(plan.toBackup), ['open'], 'the clip listed without a duration was dropped');
     assert.deepEqual(ids(plan.alreadyInBucket), ['later']);

@@ -72,7 +72,7 @@ describe('a backup run end to end', { timeout: 540_000 }, () => {
     const ends: number[] = [];
     for (const camera of cameras) {
       const last = Math.max(...camera.clips.map((clip) => clipEnd({ id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration })));
-      assert.equal(state.cameras[camera.id]?.lastTimestamp, last, camera.name);
+      assert.equal(state.cameras.get(camera.id)?.lastTimestamp, last, camera.name);
       ends.push(last);
     }
     assert.equal(state.lastTimestamp, Math.min(...ends));

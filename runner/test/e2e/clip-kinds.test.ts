@@ -80,7 +80,7 @@ describe('clips as a real Scrypted gives them, through the CLI and the GCS sink'
     const state = await readState();
     for (const camera of cameras.filter((c) => c.clips.length > 0)) {
       const last = Math.max(...camera.clips.map((c) => clipEnd({ id: c.id, cameraId: camera.id, startTime: c.startTime, duration: c.duration })));
-      assert.equal(state.cameras[camera.id]?.lastTimestamp, last, camera.name);
+      assert.equal(state.cameras.get(camera.id)?.lastTimestamp, last, camera.name);
     }
   });
 
