@@ -10,6 +10,10 @@ export interface StackConfig {
   createKey: boolean;
   retentionLockDays: number | undefined;
   lockRetention: boolean;
+  /** Keep Terraform state in this GCS bucket (made beforehand); undefined = a local state file. */
+  stateBucket: string | undefined;
+  /** Take over the state database left by an earlier `destroy` (deletion policy ABANDON) instead of creating it. */
+  adoptDatabase: boolean;
 }
 
 const flag = z
@@ -37,6 +41,8 @@ const schema = z.object({
   NVR_BACKUP_CREATE_KEY: flag,
   NVR_BACKUP_RETENTION_LOCK_DAYS: days(undefined),
   NVR_BACKUP_LOCK_RETENTION: flag,
+  NVR_BACKUP_STATE_BUCKET: z.string().trim().optional(),
+  NVR_BACKUP_ADOPT_DATABASE: flag,
 });
 
 /** GCS bucket naming rules: https://cloud.google.com/storage/docs/buckets#naming */
@@ -60,6 +66,12 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const problems: string[] = [];
   const bucketProblem = bucketNameProblem(bucketName);
   if (bucketProblem) problems.push(`NVR_BACKUP_BUCKET ${bucketProblem} (got ${JSON.stringify(bucketName)})`);
+  const stateBucket = v.NVR_BACKUP_STATE_BUCKET || undefined;
+  const stateBucketProblem = stateBucket === undefined ? undefined : bucketNameProblem(stateBucket);
+  if (stateBucketProblem) problems.push(`NVR_BACKUP_STATE_BUCKET ${stateBucketProblem} (got ${JSON.stringify(stateBucket)})`);
+  if (stateBucket !== undefined && stateBucket === bucketName) {
+    problems.push('NVR_BACKUP_STATE_BUCKET must not be the clip bucket (its lifecycle rule would delete the state); create a separate bucket for it');
+  }
   if (v.NVR_BACKUP_LOCK_RETENTION && v.NVR_BACKUP_RETENTION_LOCK_DAYS === undefined) {
     problems.push('NVR_BACKUP_LOCK_RETENTION needs NVR_BACKUP_RETENTION_LOCK_DAYS (the retention period to lock)');
   }
@@ -78,6 +90,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): ConfigResult {
       createKey: v.NVR_BACKUP_CREATE_KEY,
       retentionLockDays: v.NVR_BACKUP_RETENTION_LOCK_DAYS,
       lockRetention: v.NVR_BACKUP_LOCK_RETENTION,
+      stateBucket,
+      adoptDatabase: v.NVR_BACKUP_ADOPT_DATABASE,
     },
   };
 }
