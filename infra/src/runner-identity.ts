@@ -27,6 +27,14 @@ export const RUNNER_FIRESTORE_PERMISSIONS = [
   'datastore.entities.update',
 ];
 
+/** The runner's service account id (its email is <id>@<project>.iam.gserviceaccount.com) and its custom role's id. */
+export const RUNNER_ACCOUNT_ID = 'nvr-backup-runner';
+export const STATE_ROLE_ID = 'nvrBackupStateWriter';
+/** The only role the runner holds on the clip bucket: create objects. */
+export const RUNNER_BUCKET_ROLE = 'roles/storage.objectCreator';
+/** The IAM condition that limits the Firestore role to the state database. */
+export const stateDatabaseCondition = (projectId: string, databaseName: string) => `resource.name == "projects/${projectId}/databases/${databaseName}"`;
+
 export interface RunnerIdentityProps {
   projectId: string;
   bucketName: string;
@@ -43,17 +51,17 @@ export class RunnerIdentity extends Construct {
   constructor(scope: Construct, id: string, props: RunnerIdentityProps) {
     super(scope, id);
     this.account = new ServiceAccount(this, 'account', {
-      accountId: 'nvr-backup-runner',
+      accountId: RUNNER_ACCOUNT_ID,
       displayName: 'Scrypted NVR backup runner (create objects, state document)',
       project: props.projectId,
       dependsOn: props.services.for('iam.googleapis.com'),
     });
     const member = `serviceAccount:${this.account.email}`;
     // Create only: no read, no overwrite (creating over an existing name needs delete), no delete, no list.
-    new StorageBucketIamMember(this, 'bucket-object-creator', { bucket: props.bucketName, role: 'roles/storage.objectCreator', member, dependsOn: props.services.for('storage.googleapis.com') });
+    new StorageBucketIamMember(this, 'bucket-object-creator', { bucket: props.bucketName, role: RUNNER_BUCKET_ROLE, member, dependsOn: props.services.for('storage.googleapis.com') });
     const role = new ProjectIamCustomRole(this, 'firestore-role', {
       project: props.projectId,
-      roleId: 'nvrBackupStateWriter',
+      roleId: STATE_ROLE_ID,
       title: 'NVR backup state writer',
       description: 'Reads and writes the NVR backup state document; nothing else',
       permissions: RUNNER_FIRESTORE_PERMISSIONS,
@@ -68,7 +76,7 @@ export class RunnerIdentity extends Construct {
       condition: {
         title: 'nvr-backup-state-database-only',
         description: 'Only the NVR backup state database',
-        expression: `resource.name == "projects/${props.projectId}/databases/${props.databaseName}"`,
+        expression: stateDatabaseCondition(props.projectId, props.databaseName),
       },
       dependsOn: props.services.for('cloudresourcemanager.googleapis.com', 'iam.googleapis.com'),
     });
