@@ -13,8 +13,10 @@ hcl: install
 	$(CDKTF) synth --hcl
 	@echo "plain Terraform in cdktf.out/stacks/nvr-backup/cdk.tf (state: see docs/infra.md, Terraform state)"
 
+# DEPLOY_FLAGS=--migrate-state once after switching the state backend (docs/infra.md, Terraform state).
+DEPLOY_FLAGS ?=
 deploy: install
-	$(CDKTF) deploy nvr-backup
+	$(CDKTF) deploy nvr-backup $(DEPLOY_FLAGS)
 
 # The deployed bucket against the settings the stack is synthesized with (the same NVR_BACKUP_* variables).
 audit: install
