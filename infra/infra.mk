@@ -18,7 +18,7 @@ DEPLOY_FLAGS ?=
 deploy: install
 	$(CDKTF) deploy nvr-backup $(DEPLOY_FLAGS)
 
-# The deployed bucket against the settings the stack is synthesized with (the same NVR_BACKUP_* variables).
+# The deployed bucket against the settings the stack is synthesized with (the same NVR_BACKUP_* variables);
+# BUCKET defaults to the bucket those settings name.
 audit: install
-	@test -n "$(BUCKET)" || { echo "usage: make audit BUCKET=<bucket name> (with the NVR_BACKUP_* settings used for deploy)"; exit 2; }
-	node --import tsx tools/audit-lifecycle.mjs "$(BUCKET)"
+	node tools/audit-lifecycle.mjs $(if $(BUCKET),"$(BUCKET)")

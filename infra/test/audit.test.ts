@@ -118,7 +118,7 @@ describe('the audit\'s deadline, with the real gcloud', () => {
     const port = (server.address() as { port: number }).port;
     const gcloudConfig = mkdtempSync(join(tmpdir(), 'nvr-audit-gcloud-'));
     try {
-      const audit = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../tools/audit-lifecycle.mjs', import.meta.url)), 'b-nvr'], {
+      const audit = spawn(process.execPath, [fileURLToPath(new URL('../../tools/audit-lifecycle.mjs', import.meta.url)), 'b-nvr'], {
         env: {
           PATH: process.env.PATH ?? '', NVR_BACKUP_PROJECT_ID: 'my-project-123', NVR_AUDIT_TIMEOUT_SECONDS: '3',
           CLOUDSDK_CONFIG: gcloudConfig, CLOUDSDK_AUTH_DISABLE_CREDENTIALS: 'true',
@@ -139,7 +139,7 @@ describe('the audit\'s deadline, with the real gcloud', () => {
   });
 
   it('refuses to run without the settings the stack was deployed with', async () => {
-    const audit = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../tools/audit-lifecycle.mjs', import.meta.url)), 'b-nvr'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const audit = spawn(process.execPath, [fileURLToPath(new URL('../../tools/audit-lifecycle.mjs', import.meta.url)), 'b-nvr'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     audit.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     assert.equal(await new Promise<number | null>((resolve) => audit.on('close', resolve)), 2);
