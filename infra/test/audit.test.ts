@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { bindingsOf, factsFromGcloudDescribe, factsFromGsutil, type GsutilAnswers } from '../src/audit/bucket-facts.js';
 import { auditBucket, gsutilStyleJson, renderAudit, verdictOf, type Check } from '../src/audit/compare.js';
 import { expectedBucket } from '../src/audit/expected.js';
+import { loadStackConfig } from '../src/config.js';
 import { runCli } from '../src/audit/run-cli.js';
 import { baseConfig } from './support/synth.js';
 
@@ -40,6 +41,13 @@ describe('the audit with gcloud answers', () => {
     const fourteen = structuredClone(fixture('gcloud-describe-ok.json')) as { lifecycle_config: { rule: Array<{ condition: { age: number } }> } };
     fourteen.lifecycle_config.rule[0]!.condition.age = 14;
     assert.equal(verdictOf(gcloudAudit('ok', { retentionDays: 14 }, fourteen)), 'ok');
+  });
+
+  it('with no NVR_BACKUP_RETENTION_DAYS expects tools/gcs-lifecycle-7d.json, the default rule', () => {
+    const loaded = loadStackConfig({ NVR_BACKUP_PROJECT_ID: 'my-project-123' });
+    assert.ok(loaded.ok);
+    const file = JSON.parse(readFileSync(fileURLToPath(new URL('../../tools/gcs-lifecycle-7d.json', import.meta.url)), 'utf8'));
+    assert.deepEqual(expectedBucket(loaded.config).lifecycle, file);
   });
 
   it('expects the configured retention policy, locked or not', () => {
