@@ -1,6 +1,7 @@
-// The whole cloud side of one site: APIs, the clip bucket, the state database and document, the runner's identity.
+// The whole cloud side of one site: APIs, the clip bucket, the state database, the runner's identity, and where
+// Terraform keeps its state.
 import { Construct } from 'constructs';
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
 import { BucketReaders } from './bucket-readers.js';
 import { ClipBucket } from './clip-bucket.js';
@@ -11,9 +12,20 @@ import { RunnerIdentity } from './runner-identity.js';
 
 export const DATABASE_NAME = 'nvr-backup';
 
+/**
+ * The local state file, relative to the directory Terraform runs in (`cdktf.out/stacks/<stack>`, for `make deploy`
+ * and for `make hcl`'s output alike): it sits beside `cdktf.out`, at the top of the checkout, wherever that is.
+ */
+export const localStatePath = (stackId: string) => `../../../terraform.${stackId}.tfstate`;
+
+/** The object prefix of the state in the state bucket: one state per site. */
+export const remoteStatePrefix = (siteId: string) => `nvr-backup/${siteId}`;
+
 export class BackupStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: StackConfig) {
     super(scope, id);
+    if (config.stateBucket) new GcsBackend(this, { bucket: config.stateBucket, prefix: remoteStatePrefix(config.siteId) });
+    else new LocalBackend(this, { path: localStatePath(id) });
     new GoogleProvider(this, 'google', { project: config.projectId, region: config.region });
     const services = new ProjectServices(this, 'services', { projectId: config.projectId });
     const clips = new ClipBucket(this, 'clips', {
@@ -23,12 +35,13 @@ export class BackupStack extends TerraformStack {
       retentionDays: config.retentionLockDays,
       lockRetention: config.lockRetention,
       labels: { app: 'nvr-backup', site: config.siteId },
+      dependsOn: services.for('storage.googleapis.com'),
     });
-    clips.bucket.dependsOn = services.services.map((service) => service.fqn);
-    const state = new FirestoreState(this, 'state', { projectId: config.projectId, location: config.region, databaseName: DATABASE_NAME, siteId: config.siteId });
-    state.database.dependsOn = services.services.map((service) => service.fqn);
-    const runner = new RunnerIdentity(this, 'runner', { projectId: config.projectId, bucketName: clips.bucket.name, databaseName: DATABASE_NAME, createKey: config.createKey });
-    const readers = new BucketReaders(this, 'readers', { projectId: config.projectId, bucketName: clips.bucket.name, members: config.readers ?? [], createAccount: config.createReaderAccount ?? false });
+    const state = new FirestoreState(this, 'state', { projectId: config.projectId, location: config.region, databaseName: DATABASE_NAME, dependsOn: services.for('firestore.googleapis.com') });
+    // After a `destroy` the database is still there (ABANDON, delete protection): take it over instead of failing on "already exists".
+    if (config.adoptDatabase) state.database.importFrom(`projects/${config.projectId}/databases/${DATABASE_NAME}`);
+    const runner = new RunnerIdentity(this, 'runner', { projectId: config.projectId, bucketName: clips.bucket.name, databaseName: DATABASE_NAME, createKey: config.createKey, services });
+    const readers = new BucketReaders(this, 'readers', { projectId: config.projectId, bucketName: clips.bucket.name, members: config.readers ?? [], createAccount: config.createReaderAccount ?? false, services });
     if (readers.account) new TerraformOutput(this, 'reader_service_account_email', { value: readers.account.email });
 
     const documentPath = `${STATE_COLLECTION}/${config.siteId}`;
@@ -36,6 +49,7 @@ export class BackupStack extends TerraformStack {
     new TerraformOutput(this, 'service_account_email', { value: runner.account.email });
     new TerraformOutput(this, 'firestore_database', { value: state.database.name });
     new TerraformOutput(this, 'state_document', { value: documentPath });
+    // A list, one line of runner/.env each (a multi-line string is not valid in the HCL `make hcl` writes).
     new TerraformOutput(this, 'runner_env', {
       value: [
         `GCS_PROJECT_ID=${config.projectId}`,
@@ -44,7 +58,7 @@ export class BackupStack extends TerraformStack {
         `STATE_DOCUMENT=${documentPath}`,
         `SITE_ID=${config.siteId}`,
         'GCS_KEYFILE_PATH=/secrets/gcs-key.json',
-      ].join('\n'),
+      ],
     });
     if (runner.key) new TerraformOutput(this, 'runner_key_base64', { value: runner.key.privateKey, sensitive: true });
   }

@@ -5,6 +5,7 @@
 import { Construct } from 'constructs';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import type { ProjectServices } from './project-services.js';
 
 export const READER_ROLE = 'roles/storage.objectViewer';
 
@@ -17,6 +18,8 @@ export interface BucketReadersProps {
   members: string[];
   /** Also make a service account `nvr-backup-reader` with the role (its key is made by hand, not by Terraform). */
   createAccount: boolean;
+  /** The project's APIs; each resource waits for the ones it needs. */
+  services: ProjectServices;
 }
 
 export class BucketReaders extends Construct {
@@ -25,11 +28,11 @@ export class BucketReaders extends Construct {
   constructor(scope: Construct, id: string, props: BucketReadersProps) {
     super(scope, id);
     this.account = props.createAccount
-      ? new ServiceAccount(this, 'account', { accountId: 'nvr-backup-reader', displayName: 'Scrypted NVR backup reader (list and read clips)', project: props.projectId })
+      ? new ServiceAccount(this, 'account', { accountId: 'nvr-backup-reader', displayName: 'Scrypted NVR backup reader (list and read clips)', project: props.projectId, dependsOn: props.services.for('iam.googleapis.com') })
       : undefined;
     const members = [...props.members, ...(this.account ? [`serviceAccount:${this.account.email}`] : [])];
     members.forEach((member, index) => {
-      new StorageBucketIamMember(this, `object-viewer-${index}`, { bucket: props.bucketName, role: READER_ROLE, member });
+      new StorageBucketIamMember(this, `object-viewer-${index}`, { bucket: props.bucketName, role: READER_ROLE, member, dependsOn: props.services.for('storage.googleapis.com') });
     });
   }
 }

@@ -1,5 +1,6 @@
 // The clip bucket: STANDARD, objects deleted at age N days, no public access, no versioning, no soft delete.
 import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 
 export interface ClipBucketProps {
@@ -12,9 +13,11 @@ export interface ClipBucketProps {
   /** Lock the retention policy (irreversible: the bucket cannot be deleted before its objects expire). */
   lockRetention: boolean;
   labels: Record<string, string>;
+  /** What must exist first (the Storage API). */
+  dependsOn: ITerraformDependable[];
 }
 
-/** The lifecycle rule, in the form `gsutil lifecycle get` prints (tools/gcs-lifecycle-7d.json for 7 days). */
+/** The lifecycle rule, in the form `gsutil lifecycle get` prints (tools/gcs-lifecycle-7d.json for 7 days); `make audit` compares with it. */
 export function lifecycleJson(deleteAfterDays: number) {
   return { rule: [{ action: { type: 'Delete' }, condition: { age: deleteAfterDays } }] };
 }
@@ -39,6 +42,7 @@ export class ClipBucket extends Construct {
         ? { retentionPolicy: { retentionPeriod: props.retentionDays * 86_400, isLocked: props.lockRetention } }
         : {}),
       labels: props.labels,
+      dependsOn: props.dependsOn,
     });
   }
 }

@@ -14,6 +14,10 @@ export interface StackConfig {
   /** Principals granted roles/storage.objectViewer on the bucket (bucket-readers.ts). */
   readers?: string[];
   createReaderAccount?: boolean;
+  /** Keep Terraform state in this GCS bucket (made beforehand); undefined = a local state file. */
+  stateBucket: string | undefined;
+  /** Take over the state database left by an earlier `destroy` (deletion policy ABANDON) instead of creating it. */
+  adoptDatabase: boolean;
 }
 
 const flag = z
@@ -44,6 +48,8 @@ const schema = z.object({
   NVR_BACKUP_READERS: z.string().optional().transform((v) => (v ?? '').split(',').map((m) => m.trim()).filter((m) => m !== ''))
     .refine((members) => members.every((m) => READER_MEMBER.test(m)), { message: 'must be a comma-separated list of user:EMAIL, group:EMAIL, serviceAccount:EMAIL or domain:DOMAIN' }),
   NVR_BACKUP_CREATE_READER_ACCOUNT: flag,
+  NVR_BACKUP_STATE_BUCKET: z.string().trim().optional(),
+  NVR_BACKUP_ADOPT_DATABASE: flag,
 });
 
 /** GCS bucket naming rules: https://cloud.google.com/storage/docs/buckets#naming */
@@ -67,6 +73,12 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const problems: string[] = [];
   const bucketProblem = bucketNameProblem(bucketName);
   if (bucketProblem) problems.push(`NVR_BACKUP_BUCKET ${bucketProblem} (got ${JSON.stringify(bucketName)})`);
+  const stateBucket = v.NVR_BACKUP_STATE_BUCKET || undefined;
+  const stateBucketProblem = stateBucket === undefined ? undefined : bucketNameProblem(stateBucket);
+  if (stateBucketProblem) problems.push(`NVR_BACKUP_STATE_BUCKET ${stateBucketProblem} (got ${JSON.stringify(stateBucket)})`);
+  if (stateBucket !== undefined && stateBucket === bucketName) {
+    problems.push('NVR_BACKUP_STATE_BUCKET must not be the clip bucket (its lifecycle rule would delete the state); create a separate bucket for it');
+  }
   if (v.NVR_BACKUP_LOCK_RETENTION && v.NVR_BACKUP_RETENTION_LOCK_DAYS === undefined) {
     problems.push('NVR_BACKUP_LOCK_RETENTION needs NVR_BACKUP_RETENTION_LOCK_DAYS (the retention period to lock)');
   }
@@ -87,6 +99,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): ConfigResult {
       lockRetention: v.NVR_BACKUP_LOCK_RETENTION,
       readers: v.NVR_BACKUP_READERS,
       createReaderAccount: v.NVR_BACKUP_CREATE_READER_ACCOUNT,
+      stateBucket,
+      adoptDatabase: v.NVR_BACKUP_ADOPT_DATABASE,
     },
   };
 }

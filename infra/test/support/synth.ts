@@ -5,10 +5,16 @@ import type { StackConfig } from '../../src/config.js';
 
 export const baseConfig: StackConfig = {
   projectId: 'my-project-123', region: 'europe-west1', bucketName: 'my-project-123-nvr-clips-home', retentionDays: 7,
-  siteId: 'home', createKey: false, retentionLockDays: undefined, lockRetention: false,
+  siteId: 'home', createKey: false, retentionLockDays: undefined, lockRetention: false, stateBucket: undefined, adoptDatabase: false,
 };
 
-export type Synth = { resource: Record<string, Record<string, Record<string, unknown>>>; output: Record<string, { value: unknown }>; provider: unknown };
+export type Synth = {
+  resource: Record<string, Record<string, Record<string, unknown>>>;
+  output: Record<string, { value: unknown }>;
+  provider: unknown;
+  terraform: { backend?: Record<string, unknown> };
+  import?: Array<{ to: string; id: string }>;
+};
 
 export function synth(config: Partial<StackConfig> = {}): Synth {
   const app = Testing.app();
