@@ -18,7 +18,7 @@ describe('wrong objects and unsupported clips through the CLI', { timeout: 300_0
     const site = 'mismatch';
     const camera = f.camera('mismatch');
     const bad = camera.clips[0] as TestClip;
-    const badName = objectName(camera, asClip(camera, bad), site);
+    const badName = objectName(camera, asClip(camera, bad), site, site);
     const sessions = { GCS_RESUMABLE_THRESHOLD_MB: '0' };
     // One upload at a time, so the first upload (the camera's first clip) is the one whose byte is flipped.
     f.stack().gcs.injectFaults({ flipByteAt: 20_000, count: 1, match: 'upload-data' });

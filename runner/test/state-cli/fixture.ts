@@ -68,7 +68,7 @@ export function stateCliFixture(cameras: TestCamera[]): StateCliFixture {
     },
     async assertAllStored(site, camera, names = new Map()) {
       for (const clip of camera.clips) {
-        const name: string = names.get(clip.id) ?? objectName(camera, asClip(camera, clip), site);
+        const name: string = names.get(clip.id) ?? objectName(camera, asClip(camera, clip), site, site);
         const stored = await live().gcs.readObject(live().bucket, name);
         assert.ok(stored, `missing: ${name}`);
         assert.equal(sha(stored.bytes), await live().scrypted.clipSha256(clip.id), name);
