@@ -7,6 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_BEHAVIOUR, type ServerBehaviour } from './behaviour.js';
 import { sendError, sendJson } from './errors.js';
 import { ObjectStore, objectResource } from './object-store.js';
 import { Uploads } from './uploads.js';
@@ -23,6 +24,13 @@ export interface FaultPlan {
    * checksum missed. The server then checks (and stores) the bytes as they arrived.
    */
   flipByteAt?: number;
+  /**
+   * Handle the request (the object is created), then send only this many bytes of the answer's body and close
+   * the connection: an answer lost after the object was created.
+   */
+  cutAnswerAt?: number;
+  /** Handle the request, then answer its status with a body that is not JSON (a garbled answer). */
+  garbleAnswer?: boolean;
   /** How many matching requests get the fault. */
   count: number;
   /**
@@ -38,6 +46,8 @@ export interface FaultPlan {
 
 export interface GcsTestServer {
   endpoint: string;
+  /** Where documentation and the testbench differ (behaviour.ts); changeable between requests. */
+  behaviour: ServerBehaviour;
   port: number;
   /** Requests seen, by kind: upload, download, metadata, list, delete, bucket. */
   requests: Record<string, number>;
@@ -90,13 +100,26 @@ class FlipByte extends Transform {
   }
 }
 
+/** Lets the handler run, but sends only `keep` bytes of its answer's body (or a garbled one), then closes. */
+function spoilAnswer(response: ServerResponse, fault: FaultPlan): void {
+  const end = response.end.bind(response) as (chunk?: unknown) => ServerResponse;
+  response.end = ((chunk?: unknown) => {
+    const body = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? Buffer.from(chunk) : Buffer.alloc(0);
+    if (fault.garbleAnswer) return end(Buffer.alloc(body.length, 0x3f)); // '?' * length: not JSON, same length
+    response.write(body.subarray(0, fault.cutAnswerAt ?? 0));
+    setImmediate(() => response.socket?.destroy());
+    return response;
+  }) as typeof response.end;
+}
+
 /** The request as the handlers read it, its body with one byte inverted (an aborted body still fails). */
 function corrupted(request: IncomingMessage, offset: number): IncomingMessage {
   const body = pipeline(request, new FlipByte(offset), () => {});
   return Object.assign(body, { headers: request.headers, method: request.method, url: request.url, socket: request.socket }) as unknown as IncomingMessage;
 }
 
-export async function startGcsTestServer(options: { dataDir?: string; buckets?: string[] } = {}): Promise<GcsTestServer> {
+export async function startGcsTestServer(options: { dataDir?: string; buckets?: string[]; behaviour?: Partial<ServerBehaviour> } = {}): Promise<GcsTestServer> {
+  const behaviour: ServerBehaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gcs-test-server-')));
   const store = new ObjectStore(dataDir);
@@ -104,7 +127,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   const requests: Record<string, number> = {};
   const faults: FaultPlan[] = [];
   let endpoint = '';
-  const uploads = new Uploads(store, () => endpoint);
+  const uploads = new Uploads(store, () => endpoint, behaviour);
   const sockets = new Set<Socket>();
 
   async function route(received: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -124,13 +147,24 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     } else if (fault?.flipByteAt !== undefined) {
       fault.count -= 1;
       request = corrupted(request, fault.flipByteAt);
+    } else if (fault?.cutAnswerAt !== undefined || fault?.garbleAnswer) {
+      fault.count -= 1;
+      spoilAnswer(response, fault);
     } else if (fault) {
       fault.count -= 1;
       if (fault.reset) {
         request.socket.destroy();
         return;
       }
-      request.resume();
+      if (behaviour.earlyAnswer === 'close') {
+        // The testbench's fault injection answers without reading the body, and its server then closes the
+        // connection (googleapis/storage-testbench:testbench/common.py handle_retry_test_instruction; gunicorn):
+        // a client still sending sees the answer or a reset.
+        response.setHeader('connection', 'close');
+        response.once('finish', () => request.socket.destroy());
+      } else {
+        request.resume();
+      }
       sendError(response, fault.status ?? 503, 'backendError', 'injected fault');
       return;
     }
@@ -164,7 +198,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
         createReadStream(object.path).pipe(response);
         return;
       }
-      return sendJson(response, 200, objectResource(object));
+      return sendJson(response, 200, objectResource(object, behaviour));
     }
     if ((match = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
       // https://cloud.google.com/storage/docs/json_api/v1/objects/list
@@ -188,7 +222,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
         }
         lastName = object.name;
         if (cut >= 0) prefixes.add(prefix + rest.slice(0, cut + delimiter.length));
-        else items.push(objectResource(object));
+        else items.push(objectResource(object, behaviour));
       }
       return sendJson(response, 200, { kind: 'storage#objects', items, prefixes: [...prefixes], ...(nextPageToken ? { nextPageToken } : {}) });
     }
@@ -220,6 +254,12 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // Idle keep-alive connections close after behaviour.idleCloseMs: the testbench runs under gunicorn
+  // (googleapis/storage-testbench:testbench_run.py), whose `keepalive` setting defaults to 2 s.
+  server.keepAliveTimeout = behaviour.idleCloseMs;
+  // Idle keep-alive connections close after behaviour.idleCloseMs (set at start): the testbench runs under
+  // gunicorn (googleapis/storage-testbench:testbench_run.py), whose `keepalive` setting defaults to 2 s.
+  server.keepAliveTimeout = behaviour.idleCloseMs;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://127.0.0.1:${port}`;
@@ -227,6 +267,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   return {
     endpoint,
     port,
+    behaviour,
     requests,
     injectFaults: (plan) => faults.push({ ...plan }),
     clearFaults: () => {
