@@ -14,7 +14,7 @@ import { Uploads } from './uploads.js';
 
 export interface FaultPlan {
   /** Answer this status instead of handling the request. */
-  status?: 403 | 429 | 500 | 503;
+  status?: 403 | 412 | 429 | 500 | 503;
   /** Destroy the connection instead of answering. */
   reset?: boolean;
   /** Answer normally, but this many ms late. */
@@ -31,14 +31,17 @@ export interface FaultPlan {
   cutAnswerAt?: number;
   /** Handle the request, then answer its status with a body that is not JSON (a garbled answer). */
   garbleAnswer?: boolean;
+  /** Handle the request as if it carried no X-Goog-Hash (a server that does not check it: how a wrong object could exist). */
+  ignoreHash?: boolean;
   /** How many matching requests get the fault. */
   count: number;
   /**
    * Which requests: uploads (default: any request under /upload/, a resumable session's initiation included),
    * upload-data (only those that carry an object's bytes: media and multipart inserts, a session's PUT/POST),
+   * upload-final (those that would create the object: inserts, a session's request with the total),
    * delete (object deletes), or any.
    */
-  match?: 'upload' | 'upload-data' | 'delete' | 'any';
+  match?: 'upload' | 'upload-data' | 'upload-final' | 'delete' | 'any';
   /** Each matching request gets the fault with this probability (default 1), drawn from `random`. */
   probability?: number;
   random?: () => number;
@@ -56,6 +59,8 @@ export interface GcsTestServer {
   readObject(bucket: string, name: string): Promise<{ bytes: Buffer; metadata: Record<string, string>; contentType: string } | undefined>;
   objectPath(bucket: string, name: string): string | undefined;
   listObjects(bucket: string): Promise<string[]>;
+  /** The X-Goog-Hash header of the last request that finished an upload (undefined: none sent). */
+  lastFinalHash(): string | undefined;
   /** Requests being handled now (a client that leaks a request, its body never ended, keeps one here). */
   requestsInFlight(): number;
   /** TCP connections accepted so far (keep-alive clients reuse theirs). */
@@ -79,6 +84,13 @@ function carriesData(method: string, url: URL): boolean {
   if (!url.pathname.startsWith('/upload/')) return false;
   if (url.searchParams.has('upload_id')) return method === 'PUT' || method === 'POST';
   return method === 'POST' && ['media', 'multipart'].includes(url.searchParams.get('uploadType') ?? '');
+}
+
+/** Requests that would create the object: inserts, and a session's request that states the total size. */
+function finishesUpload(method: string, url: URL, headers: IncomingMessage['headers']): boolean {
+  if (!carriesData(method, url)) return false;
+  if (!url.searchParams.has('upload_id')) return true;
+  return /\/\d+$/.test(String(headers['content-range'] ?? ''));
 }
 
 /** Inverts the byte at `offset` of a stream. */
@@ -137,9 +149,11 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     const method = request.method ?? 'GET';
     const kind = kindOf(method, path);
     requests[kind] = (requests[kind] ?? 0) + 1;
+    const final = finishesUpload(method, url, request.headers);
+    if (final) lastFinalHash = request.headers['x-goog-hash'] === undefined ? undefined : String(request.headers['x-goog-hash']);
     const matches = (plan: FaultPlan) =>
       plan.match === 'any' ||
-      (plan.match === 'upload-data' ? carriesData(method, url) : plan.match === 'delete' ? kind === 'delete' : kind === 'upload');
+      (plan.match === 'upload-data' ? carriesData(method, url) : plan.match === 'upload-final' ? final : plan.match === 'delete' ? kind === 'delete' : kind === 'upload');
     const fault = faults.find((plan) => plan.count > 0 && matches(plan) && (plan.random ?? Math.random)() < (plan.probability ?? 1));
     if (fault?.slowMs) {
       fault.count -= 1;
@@ -147,6 +161,9 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     } else if (fault?.flipByteAt !== undefined) {
       fault.count -= 1;
       request = corrupted(request, fault.flipByteAt);
+    } else if (fault?.ignoreHash) {
+      fault.count -= 1;
+      delete request.headers['x-goog-hash'];
     } else if (fault?.cutAnswerAt !== undefined || fault?.garbleAnswer) {
       fault.count -= 1;
       spoilAnswer(response, fault);
@@ -240,6 +257,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   }
 
   let inFlight = 0;
+  let lastFinalHash: string | undefined;
   let connections = 0;
   const server = createServer((request, response) => {
     inFlight += 1;
@@ -280,6 +298,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     },
     objectPath: (bucket, name) => store.get(bucket, name)?.path,
     listObjects: async (bucket) => store.list(bucket).map((object) => object.name),
+    lastFinalHash: () => lastFinalHash,
     requestsInFlight: () => inFlight,
     connectionsAccepted: () => connections,
     async deleteObjects(bucket, prefix) {
