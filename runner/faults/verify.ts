@@ -44,7 +44,10 @@ export async function readSite(world: TrialWorld): Promise<SiteState> {
   }
 }
 
-/** Clips at or before their camera's watermark that are not in the bucket (must be 0 at every moment). */
+/**
+ * Clips at or before their camera's watermark that are not in the bucket with their own bytes (must be 0 at every
+ * moment): a wrong object under a clip's name counts as missing.
+ */
 export async function clipsPassedButMissing(world: TrialWorld): Promise<number> {
   const site = await readSite(world);
   let missing = 0;
@@ -52,7 +55,9 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
     const watermark = site.cameras[camera.id]?.lastTimestamp ?? 0;
     for (const clip of camera.clips) {
       const passed = clipEnd(asClip(camera, clip)) <= watermark;
-      if (passed && !world.stack.gcs.objectPath(world.stack.bucket, objectName(camera, asClip(camera, clip), world.prefix))) missing += 1;
+      if (!passed) continue;
+      const path = world.stack.gcs.objectPath(world.stack.bucket, objectName(camera, asClip(camera, clip), world.prefix));
+      if (!path || (await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) missing += 1;
     }
   }
   return missing;

@@ -275,9 +275,17 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   // Idle keep-alive connections close after behaviour.idleCloseMs: the testbench runs under gunicorn
   // (googleapis/storage-testbench:testbench_run.py), whose `keepalive` setting defaults to 2 s.
   server.keepAliveTimeout = behaviour.idleCloseMs;
-  // Idle keep-alive connections close after behaviour.idleCloseMs (set at start): the testbench runs under
+  // Idle keep-alive connections close after behaviour.idleCloseMs: the testbench runs under
   // gunicorn (googleapis/storage-testbench:testbench_run.py), whose `keepalive` setting defaults to 2 s.
+  // Node takes the value when a connection opens, so a change applies to the server at once.
   server.keepAliveTimeout = behaviour.idleCloseMs;
+  Object.defineProperty(behaviour, 'idleCloseMs', {
+    enumerable: true,
+    get: () => server.keepAliveTimeout,
+    set: (value: number) => {
+      server.keepAliveTimeout = value;
+    },
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://127.0.0.1:${port}`;

@@ -317,6 +317,20 @@ describe('small clips: one multipart POST', () => {
     assert.equal(server.connectionsAccepted() - before, 1);
   });
 
+  it('a connection the server closed while idle (the testbench: after about 2 s) is not reused: the next upload lands at once', async () => {
+    const bucket = await freshBucket();
+    server.behaviour.idleCloseMs = 50;
+    const sink = sinkFor(bucket);
+    const before = server.connectionsAccepted();
+    const clips = ['cam/idle-1.mp4', 'cam/idle-2.mp4', 'cam/idle-3.mp4'].map((name) => [name, randomBytes(30_000)] as const);
+    for (const [name, bytes] of clips) {
+      assert.deepEqual(await sink.putIfAbsent(clip(name), clipOf(bytes)), { outcome: 'created', bytes: bytes.length, attempts: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(server.connectionsAccepted() - before, 3, 'the server closed each idle connection; each upload opened a new one');
+    for (const [name, bytes] of clips) await assertStored(bucket, name, bytes);
+  });
+
   it('an existing object is "exists" and keeps its bytes', async () => {
     const bucket = await freshBucket();
     const first = randomBytes(40_000);
