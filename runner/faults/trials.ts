@@ -80,7 +80,8 @@ export const KINDS: Record<string, TrialKind> = {
     const result = await startRunner(env).done;
     stack.gcs.clearFaults();
     const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
-    return { detail: `30% of final answers cut after ${keep} bytes, 15% garbled: ${retries} retries`, exit: exitOf(result) };
+    const failed = result.lines.filter((line) => line.event === 'clip.failed').map((line) => String(line.err ?? line.msg ?? '').slice(0, 200));
+    return { detail: `30% of final answers cut after ${keep} bytes, 15% garbled: ${retries} retries${failed.length ? `; failed: ${failed.join(' | ')}` : ''}`, exit: exitOf(result) };
   },
   'GCS bytes changed in transit': async ({ stack, env, random }) => {
     const offset = Math.floor(random() * 20_000);

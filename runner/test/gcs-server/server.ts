@@ -112,10 +112,14 @@ class FlipByte extends Transform {
   }
 }
 
-/** Lets the handler run, but sends only `keep` bytes of its answer's body (or a garbled one), then closes. */
+/**
+ * Lets the handler run, but when it created the object (2xx) sends only `cutAnswerAt` bytes of the answer's body
+ * (or a garbled one), then closes. Other answers (a 308, an error) go out whole: the fault is "created, answer lost".
+ */
 function spoilAnswer(response: ServerResponse, fault: FaultPlan): void {
   const end = response.end.bind(response) as (chunk?: unknown) => ServerResponse;
   response.end = ((chunk?: unknown) => {
+    if (response.statusCode < 200 || response.statusCode > 299) return end(chunk);
     const body = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? Buffer.from(chunk) : Buffer.alloc(0);
     if (fault.garbleAnswer) return end(Buffer.alloc(body.length, 0x3f)); // '?' * length: not JSON, same length
     response.write(body.subarray(0, fault.cutAnswerAt ?? 0));
