@@ -124,15 +124,22 @@ describe('large clips: a resumable session, the hash on its final request', () =
     await assertStored(bucket, 'cam/empty-unknown.mp4', Buffer.alloc(0));
   });
 
-  it('an existing object is "exists" and keeps its bytes', async () => {
-    const bucket = await freshBucket();
-    const first = randomBytes(500_000);
-    const sink = sinkFor(bucket);
-    await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(first));
-    const second = await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(randomBytes(700_000)));
-    assert.deepEqual(second, { outcome: 'exists', bytes: 0, attempts: 1 });
-    await assertStored(bucket, 'cam/same.mp4', first);
-  });
+  for (const [label, behaviour] of [
+    ['412 after the bytes, as the testbench', { preconditionAtOpen: false, errorBodies: 'gcs' }],
+    ['412 at the session open', { preconditionAtOpen: true, errorBodies: 'gcs' }],
+    ['the testbench\'s message-only 412', { preconditionAtOpen: false, errorBodies: 'testbench' }],
+  ] as const) {
+    it(`an existing object is "exists" and keeps its bytes (${label})`, async () => {
+      Object.assign(server.behaviour, behaviour);
+      const bucket = await freshBucket();
+      const first = randomBytes(500_000);
+      const sink = sinkFor(bucket);
+      await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(first));
+      const second = await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(randomBytes(700_000)));
+      assert.deepEqual(second, { outcome: 'exists', bytes: 0, attempts: 1 });
+      await assertStored(bucket, 'cam/same.mp4', first);
+    });
+  }
 
   it('an object that appears after the session started: the PUT\'s 412 is "exists", the other object is kept', async () => {
     const bucket = await freshBucket();
