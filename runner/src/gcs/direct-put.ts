@@ -23,6 +23,7 @@ import { request as httpRequest, type Agent, type IncomingMessage } from 'node:h
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { classifyRefusal } from './gcs-errors.js';
 import { StoredObjectMismatchError } from './retry-policy.js';
 import { SourceReader } from './source-reader.js';
 import { createdObject, readAnswer, type UploadAnswer } from './upload-answer.js';
@@ -101,7 +102,7 @@ export async function putToSession(put: SessionPut): Promise<number> {
     if (answer.status === 200 || answer.status === 201) {
       throw new StoredObjectMismatchError(`${put.what} was created after only ${last + 1} bytes, before the request with the clip's hash; it is not counted as backed up`, { objectName: put.objectName });
     }
-    if (answer.status !== 308) createdObject(answer, put.what, { crc32c: '', bytes: -1, objectName: put.objectName, hashSent: false }); // throws the answer's error
+    if (answer.status !== 308) throw classifyRefusal(answer.status, answer.body, `upload of ${put.what}`);
     const kept = /^bytes=0-(\d+)$/.exec(String(answer.headers.range ?? ''));
     if (!kept || Number(kept[1]) !== last) {
       throw new Error(`upload of ${put.what}: the server kept ${answer.headers.range ? String(answer.headers.range) : 'no bytes'} of bytes 0-${last}; the upload starts again`);

@@ -1,8 +1,9 @@
-// The sink's own HTTP uploads against the GCS test server over real HTTP: large clips streamed in one PUT to a
-// resumable session (direct-put.ts, the default GCS_CHUNK_SIZE_MB=0), small clips in one multipart POST over a
-// shared keep-alive agent (multipart-post.ts). What they must keep: exact bytes and metadata, create-only (412 is
-// "exists", nothing overwritten), no object and no open request from a broken source, retries with a fresh
-// session, a CRC32C mismatch reported (never "created"), and a process that exits when its work is done.
+// The sink's own HTTP uploads against the GCS test server over real HTTP: large clips streamed to a resumable
+// session with the CRC32C on the final request (direct-put.ts), small clips in one multipart POST over a shared
+// keep-alive agent (multipart-post.ts). What they must keep: exact bytes and metadata, create-only (only GCS's
+// precondition 412 is "exists", nothing overwritten), bytes changed on the way refused by the server and sent
+// again, no object and no open request from a broken source, retries with a fresh session, a wrong object
+// reported (never "created", never "exists"), and a process that exits when its work is done.
 // (A server of its own: injected faults are server-wide.)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
