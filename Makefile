@@ -12,7 +12,7 @@ help:
 	@echo "make synth|hcl|deploy|audit BUCKET=...   the cloud side (docs/infra.md)"
 	@echo "make runner|runner-once|runner-local|runner-stop|runner-logs   the runner on the NVR host (docs/container.md)"
 	@echo "make bench       benchmarks (results in bench/results/latest.json)"
-	@echo "make faults      the fault harness (TRIALS=24 SEED=...; a 5-trial version runs in make test)"
+	@echo "make faults      the fault harness (TRIALS=24 SEED=... [KIND='one kind']; a 5-trial version runs in make test)"
 
 install: node_modules/.install-stamp
 
@@ -40,7 +40,7 @@ bench: build
 TRIALS ?= 24
 SEED ?= 20261124
 faults: install
-	$(NODE_TSX) runner/faults/run.ts $(TRIALS) $(SEED)
+	$(NODE_TSX) runner/faults/run.ts $(TRIALS) $(SEED) "$(KIND)"
 
 -include infra/infra.mk
 -include runner/container.mk

@@ -2,7 +2,8 @@
 // Runs every test file of the repository with node's test runner (TypeScript through tsx), and fails on any
 // failure. Usage: node tools/run-tests.mjs [path-filter ...]  e.g. `node tools/run-tests.mjs runner/test/core`.
 // --expose-gc lets the Scrypted client's tests prove that collected proxies send `finalize`.
-// --test-timeout bounds every test (a stuck server fails the test instead of hanging CI).
+// --test-timeout bounds every test and hook (a stuck server fails the test instead of hanging CI); 300 s leaves wide
+// headroom for the emulator-backed files on a machine that runs another job beside the suite.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -43,7 +44,7 @@ const tapFile = join(root, '.tmp', 'test-results.tap');
 const result = spawnSync(
   process.execPath,
   [
-    '--expose-gc', '--import', 'tsx', '--test', '--test-timeout=120000',
+    '--expose-gc', '--import', 'tsx', '--test', '--test-timeout=300000',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     ...files,

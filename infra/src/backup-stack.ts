@@ -2,6 +2,7 @@
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
+import { BucketReaders } from './bucket-readers.js';
 import { ClipBucket } from './clip-bucket.js';
 import type { StackConfig } from './config.js';
 import { FirestoreState, STATE_COLLECTION } from './firestore-state.js';
@@ -27,6 +28,8 @@ export class BackupStack extends TerraformStack {
     const state = new FirestoreState(this, 'state', { projectId: config.projectId, location: config.region, databaseName: DATABASE_NAME, siteId: config.siteId });
     state.database.dependsOn = services.services.map((service) => service.fqn);
     const runner = new RunnerIdentity(this, 'runner', { projectId: config.projectId, bucketName: clips.bucket.name, databaseName: DATABASE_NAME, createKey: config.createKey });
+    const readers = new BucketReaders(this, 'readers', { projectId: config.projectId, bucketName: clips.bucket.name, members: config.readers ?? [], createAccount: config.createReaderAccount ?? false });
+    if (readers.account) new TerraformOutput(this, 'reader_service_account_email', { value: readers.account.email });
 
     const documentPath = `${STATE_COLLECTION}/${config.siteId}`;
     new TerraformOutput(this, 'bucket_name', { value: clips.bucket.name });

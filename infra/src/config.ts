@@ -1,5 +1,6 @@
 // The stack's settings, from the environment, validated before synth: every problem at once, naming the variable.
 import { z } from 'zod';
+import { READER_MEMBER } from './bucket-readers.js';
 
 export interface StackConfig {
   projectId: string;
@@ -10,6 +11,9 @@ export interface StackConfig {
   createKey: boolean;
   retentionLockDays: number | undefined;
   lockRetention: boolean;
+  /** Principals granted roles/storage.objectViewer on the bucket (bucket-readers.ts). */
+  readers?: string[];
+  createReaderAccount?: boolean;
 }
 
 const flag = z
@@ -37,6 +41,9 @@ const schema = z.object({
   NVR_BACKUP_CREATE_KEY: flag,
   NVR_BACKUP_RETENTION_LOCK_DAYS: days(undefined),
   NVR_BACKUP_LOCK_RETENTION: flag,
+  NVR_BACKUP_READERS: z.string().optional().transform((v) => (v ?? '').split(',').map((m) => m.trim()).filter((m) => m !== ''))
+    .refine((members) => members.every((m) => READER_MEMBER.test(m)), { message: 'must be a comma-separated list of user:EMAIL, group:EMAIL, serviceAccount:EMAIL or domain:DOMAIN' }),
+  NVR_BACKUP_CREATE_READER_ACCOUNT: flag,
 });
 
 /** GCS bucket naming rules: https://cloud.google.com/storage/docs/buckets#naming */
@@ -78,6 +85,8 @@ export function loadStackConfig(env: NodeJS.ProcessEnv): ConfigResult {
       createKey: v.NVR_BACKUP_CREATE_KEY,
       retentionLockDays: v.NVR_BACKUP_RETENTION_LOCK_DAYS,
       lockRetention: v.NVR_BACKUP_LOCK_RETENTION,
+      readers: v.NVR_BACKUP_READERS,
+      createReaderAccount: v.NVR_BACKUP_CREATE_READER_ACCOUNT,
     },
   };
 }

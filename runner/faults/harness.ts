@@ -7,8 +7,8 @@ import { demoCameras, startLocalStack } from '../test/support/local-stack.js';
 import { seededRandom } from './random.js';
 import { startRunner } from './runner-process.js';
 import { startTcpFaultProxy } from './tcp-proxy.js';
-import { KINDS, type TrialOutcome } from './trials.js';
-import { checkComplete, clipsPassedButMissing, watermarks, type TrialWorld, type Verdict } from './verify.js';
+import { KINDS, REGRESSION_KINDS, type TrialOutcome } from './trials.js';
+import { checkComplete, clipsPassedButMissing, leaseHeld, watermarks, type TrialWorld, type Verdict } from './verify.js';
 
 export interface HarnessOptions {
   trials: number;
@@ -50,7 +50,7 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
     const clean = await startRunner(envOf(world)).done;
     row.cleanExit = clean.signal ?? String(clean.code);
     Object.assign(row, await checkComplete(world, before));
-    options.log?.(`trial ${row.trial} (${row.kind}): ${row.outcome.detail}; lost ${row.lost}, wrong ${row.wrong}, regressions ${row.regressions}, unsafe ${row.unsafe}`);
+    options.log?.(`trial ${row.trial} (${row.kind}): ${row.outcome.detail}; lost ${row.lost}, wrong ${row.wrong}, regressions ${row.regressions}, incomplete ${row.incomplete}, unsafe ${row.unsafe}`);
   };
   // Even trials send every clip through a resumable session (threshold 0); odd ones choose by size, so most of
   // the demo's clips go in one multipart request. Over two rounds of the kinds, each fault meets both paths.
@@ -63,13 +63,15 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
       const kind = kinds[(trial - 1) % kinds.length] as string;
       const tag = `t${trial}-${options.seed}-${Date.now().toString(36)}`;
       const world: TrialWorld = { stack, cameras, site: tag, prefix: tag };
-      const trialKind = KINDS[kind];
+      const trialKind = KINDS[kind] ?? REGRESSION_KINDS[kind];
       if (!trialKind) throw new Error(`no such fault kind: ${kind}`);
       const uploads: UploadPath = trial % 2 === 0 ? 'sessions' : 'by size';
       const outcome = await trialKind({ stack, env: envOf(world, uploads), random, firestoreProxy });
-      const row: TrialRow = { trial, kind, uploads, outcome, lost: 0, wrong: 0, regressions: 0, unsafe: await clipsPassedButMissing(world), cleanExit: '' };
+      const row: TrialRow = { trial, kind, uploads, outcome, lost: 0, wrong: 0, regressions: 0, incomplete: 0, unsafe: await clipsPassedButMissing(world), cleanExit: '' };
       rows.push(row);
-      if (outcome.killed || outcome.leaseLeft) waiting.push({ world, row, killedAt: Date.now() });
+      // Whatever the kind, a lease still held after the faulty run (it could not be freed) must expire before the
+      // clean run, or the clean run finds it held and does nothing.
+      if (outcome.killed || outcome.leaseLeft || (await leaseHeld(world))) waiting.push({ world, row, killedAt: Date.now() });
       else await finish(world, row);
     }
     for (const { world, row, killedAt } of waiting) {
@@ -84,7 +86,7 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
   return {
     rows,
     totals: {
-      lost: sum('lost'), wrong: sum('wrong'), regressions: sum('regressions'), unsafe: sum('unsafe'),
+      lost: sum('lost'), wrong: sum('wrong'), regressions: sum('regressions'), incomplete: sum('incomplete'), unsafe: sum('unsafe'),
       overlaps: rows.filter((row) => row.outcome.overlap).length,
       // A faulty run the harness had to kill (it never ended by itself) is a hang, as is a clean run that did not end.
       hangs: rows.filter((row) => (row.outcome.exit.includes('SIGKILL') && !row.outcome.killed) || row.cleanExit === 'SIGKILL').length,
@@ -92,7 +94,7 @@ export async function runFaultHarness(options: HarnessOptions): Promise<HarnessR
   };
 }
 
-type CountedKey = 'lost' | 'wrong' | 'regressions' | 'unsafe';
+type CountedKey = 'lost' | 'wrong' | 'regressions' | 'incomplete' | 'unsafe';
 
 function sumOf(rows: TrialRow[], key: CountedKey): number {
   return rows.reduce((total, row) => total + row[key], 0);
@@ -100,9 +102,9 @@ function sumOf(rows: TrialRow[], key: CountedKey): number {
 
 export function faultTable(result: HarnessResult): string {
   return [
-    '| trial | fault | uploads | what happened | faulty run exit | watermark past a missing clip | clean run exit | lost | wrong | regressions |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...result.rows.map((r) => `| ${r.trial} | ${r.kind} | ${r.uploads} | ${r.outcome.detail} | ${r.outcome.exit} | ${r.unsafe} | ${r.cleanExit} | ${r.lost} | ${r.wrong} | ${r.regressions} |`),
+    '| trial | fault | uploads | what happened | faulty run exit | watermark past a missing clip | clean run exit | lost | wrong | regressions | incomplete |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...result.rows.map((r) => `| ${r.trial} | ${r.kind} | ${r.uploads} | ${r.outcome.detail} | ${r.outcome.exit} | ${r.unsafe} | ${r.cleanExit} | ${r.lost} | ${r.wrong} | ${r.regressions} | ${r.incomplete} |`),
   ].join('\n');
 }
 
@@ -122,8 +124,12 @@ export function faultKindTable(result: HarnessResult): string {
   ].join('\n');
 }
 
-/** The last line `make faults` prints. Clips passed while missing count as regressions of the watermark. */
+/**
+ * The last line `make faults` prints. Clips passed while missing count as regressions of the watermark; a clean
+ * run that did not bring a camera's watermark to its last clip is `incomplete` (a separate failure: the watermark
+ * did not move back).
+ */
 export function faultSummary(result: HarnessResult): string {
-  const { lost, wrong, regressions, unsafe } = result.totals;
-  return `faults: ${result.rows.length} trials, ${lost} lost, ${wrong} wrong, ${regressions + unsafe} regressions`;
+  const { lost, wrong, regressions, unsafe, incomplete } = result.totals;
+  return `faults: ${result.rows.length} trials, ${lost} lost, ${wrong} wrong, ${regressions + unsafe} regressions${incomplete > 0 ? `, ${incomplete} incomplete` : ''}`;
 }

@@ -5,10 +5,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig, type RunnerConfig } from './config.js';
 import { createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
 import { parseDuration } from './duration.js';
+import { forTerminal } from './terminal-text.js';
 import { runCommand } from './commands/run.js';
 import { daemonCommand } from './commands/daemon.js';
 import { statusCommand } from './commands/status.js';
 import { checkCommand } from './commands/check.js';
+import { findCommand, type FindFlags } from './commands/find.js';
+import { restoreCommand, type RestoreFlags } from './commands/restore.js';
+import { browseCommand, type BrowseFlags } from './commands/browse.js';
+import { addSelectionOptions } from './restore/selection-options.js';
 
 export const EXIT_CONFIG = 2;
 
@@ -17,7 +22,7 @@ class ConfigExit extends Error {}
 function configuredOrExit(): { config: RunnerConfig; logger: Logger } {
   const result = loadConfig(process.env);
   if (!result.ok) {
-    process.stderr.write(`configuration error (nothing was contacted or written):\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(`configuration error (nothing was contacted or written):\n${result.problems.map((p) => `  - ${forTerminal(p)}`).join('\n')}\n`);
     process.stderr.write('see .env.example for every setting\n');
     throw new ConfigExit();
   }
@@ -87,6 +92,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const { config, logger } = configuredOrExit();
       setExitCode(await checkCommand(config, logger));
     });
+  // find/restore/browse read the bucket with the user's own credentials (docs/restore.md), not the runner's.
+  addSelectionOptions(program.command('find').description('list the clips of a camera and time range in the bucket (your read access)'))
+    .option('--json', 'print JSON instead of a table', false)
+    .action(async (options: FindFlags) => setExitCode(await findCommand(process.env, options)));
+  addSelectionOptions(program.command('restore').description('download the selected clips into a folder, each checked against its CRC32C'))
+    .option('--out <folder>', 'where the clips go', 'restored-clips')
+    .option('--dry-run', 'list what would be downloaded; write nothing', false)
+    .action(async (options: RestoreFlags) => setExitCode(await restoreCommand(process.env, options, process.stdout, process.stderr, stopSignal())));
+  program
+    .command('browse')
+    .description('a page on 127.0.0.1 to look through the clips by day and play them (your read access)')
+    .option('--port <port>', 'port on 127.0.0.1 (0: any free port)', '8642')
+    .action(async (options: BrowseFlags) => setExitCode(await browseCommand(process.env, options, stopSignal())));
   return program;
 }
 
@@ -104,7 +122,7 @@ async function main(): Promise<number> {
     if (commanderError.code?.startsWith('commander.')) {
       return commanderError.code === 'commander.helpDisplayed' || commanderError.code === 'commander.version' ? 0 : EXIT_CONFIG;
     }
-    process.stderr.write(`error: ${scrubSecrets(error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(`error: ${forTerminal(scrubSecrets(error instanceof Error ? error.message : String(error)))}\n`);
     return 1;
   }
 }

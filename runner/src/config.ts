@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { sanitizePrefix } from './core/object-name.js';
+import { DEFAULT_SITE_ID, sanitizePrefix } from './core/object-name.js';
 import { registerSecret } from './log.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -59,7 +59,16 @@ const list = z
       .filter((item) => item !== ''),
   );
 
+/** Taken verbatim, never trimmed: a password may end in a space. Only an empty or all-blank value is refused. */
+const password = z
+  .string({ error: 'is required (the Scrypted password or long-lived user token)' })
+  .refine((value) => value.trim() !== '', { message: 'must not be empty or only blanks (the Scrypted password or long-lived user token; it is taken verbatim)' });
+
 const scryptedUrl = text('the Scrypted server, e.g. https://192.168.1.10:10443').transform((value, context) => {
+  if (/["'`]/.test(value)) {
+    context.addIssue({ code: 'custom', message: `contains quotes (${JSON.stringify(value)}): values are taken as written, remove the quotes` });
+    return z.NEVER;
+  }
   const candidate = /^[a-z]+:\/\//i.test(value) ? value : `https://${value}`;
   let url: URL;
   try {
@@ -76,17 +85,56 @@ const scryptedUrl = text('the Scrypted server, e.g. https://192.168.1.10:10443')
     context.addIssue({ code: 'custom', message: 'must not carry credentials: use SCRYPTED_USER and SCRYPTED_PASSWORD' });
     return z.NEVER;
   }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || /[?#]$/.test(value)) {
+    context.addIssue({
+      code: 'custom',
+      message: `has a path, query or fragment (${JSON.stringify(value)}) that would be ignored: the runner talks to the server's root, give only https://host:port`,
+    });
+    return z.NEVER;
+  }
   return url.origin;
 });
 
-const bucketName = text('the GCS bucket name').refine(
-  (value) => /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(value) && !value.includes('..'),
-  { message: 'is not a valid bucket name (3-222 characters: lowercase letters, digits, -, _ and .)' },
-);
+/** What GCS forbids in a bucket name (https://cloud.google.com/storage/docs/buckets#naming), or undefined. */
+export function bucketNameProblem(name: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name) || name.includes('..')) {
+    return 'is not a valid bucket name (3-63 characters, or up to 222 with dots: lowercase letters, digits, -, _ and ., starting and ending with a letter or digit)';
+  }
+  const dotted = name.includes('.');
+  if (name.length < 3 || name.length > (dotted ? 222 : 63)) {
+    return `is not a valid bucket name (3-63 characters, or up to 222 with dots: lowercase letters, digits, -, _ and .), it has ${name.length}`;
+  }
+  if (name.split('.').some((part) => part === '' || part.length > 63)) {
+    return 'is not a valid bucket name (each dot-separated part must be 1-63 characters)';
+  }
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'is not a valid bucket name (GCS refuses names that look like an IP address)';
+  if (name.startsWith('goog')) return 'is not a valid bucket name (GCS refuses names that begin with "goog")';
+  if (/g[o0]{2,}g[l1][e3]/.test(name)) return 'is not a valid bucket name (GCS refuses names that contain "google" or a close misspelling)';
+  return undefined;
+}
+
+const bucketName = text('the GCS bucket name').superRefine((value, context) => {
+  const problem = bucketNameProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+/** What Firestore forbids in a collection or document id (https://firebase.google.com/docs/firestore/quotas#collections_documents_and_fields). */
+function firestoreIdProblem(id: string): string | undefined {
+  if (/^__.*__$/.test(id)) return `uses the reserved id ${JSON.stringify(id)} (Firestore reserves ids matching __.*__)`;
+  if (id === '.' || id === '..') return `uses the id ${JSON.stringify(id)}, which Firestore forbids`;
+  if (Buffer.byteLength(id) > 1500) return 'has an id longer than 1500 bytes, which Firestore forbids';
+  return undefined;
+}
 
 // Empty means the default (nvr-backup/{SITE_ID}), as .env.example leaves it.
-const documentPath = optionalText.refine((value) => !value || /^[^/]+\/[^/]+(\/[^/]+\/[^/]+)*$/.test(value), {
-  message: 'must be a document path with an even number of segments, e.g. nvr-backup/home',
+const documentPath = optionalText.superRefine((value, context) => {
+  if (!value) return;
+  if (!/^[^/]+\/[^/]+(\/[^/]+\/[^/]+)*$/.test(value)) {
+    context.addIssue({ code: 'custom', message: 'must be a document path with an even number of segments, e.g. nvr-backup/home' });
+    return;
+  }
+  const problem = value.split('/').map(firestoreIdProblem).find((found) => found !== undefined);
+  if (problem) context.addIssue({ code: 'custom', message: `${problem}; choose another, e.g. nvr-backup/home` });
 });
 
 /** Reads a file, or says why it cannot be read, without ever echoing its content. */
@@ -187,10 +235,11 @@ const heartbeatFile = optionalText.superRefine((value, context) => {
 const schema = z.object({
   SCRYPTED_HOST: scryptedUrl,
   SCRYPTED_USER: text('the Scrypted user name'),
-  SCRYPTED_PASSWORD: text('the Scrypted password or long-lived user token'),
+  SCRYPTED_PASSWORD: password,
   ALLOW_SELF_SIGNED: bool(false),
   SCRYPTED_CA_FILE: caFile,
   SCRYPTED_TIMEOUT_SECONDS: integer(30, 1, 600, 'seconds'),
+  SCRYPTED_FETCH_RETRY_SECONDS: integer(60, 0, 600, 'seconds'),
   GCS_PROJECT_ID: text('the Google Cloud project id').refine((value) => /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(value), {
     message: 'is not a valid project id (6-30 characters: lowercase letters, digits, hyphens)',
   }),
@@ -212,6 +261,7 @@ const schema = z.object({
   UPLOAD_CONCURRENCY: integer(4, 1, 32, 'uploads'),
   LOOKBACK_MINUTES: integer(120, 0, 10080, 'minutes'),
   SETTLE_SECONDS: integer(60, 0, 86400, 'seconds'),
+  CLIP_MAX_HOURS: integer(24, 1, 168, 'hours'),
   BACKFILL_HOURS: integer(168, 0, 8760, 'hours'),
   LEASE_SECONDS: integer(300, 30, 86400, 'seconds'),
   LOG_LEVEL: z
@@ -232,6 +282,8 @@ export interface RunnerConfig {
     allowSelfSigned: boolean;
     caFile: string | undefined;
     timeoutMs: number;
+    /** How long one clip's bytes are retried through a Scrypted restart (separate from GCS_MAX_ATTEMPTS). */
+    fetchRetryMs: number;
     include: string[];
     exclude: string[];
   };
@@ -251,6 +303,8 @@ export interface RunnerConfig {
   uploadConcurrency: number;
   lookbackMs: number;
   settleMs: number;
+  /** The longest plausible clip; a clip without a duration is still recording until it started this long ago. */
+  clipMaxMs: number;
   backfillMs: number;
   leaseMs: number;
   logLevel: (typeof LEVELS)[number];
@@ -273,7 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     return { ok: false, problems: [...new Set(problems)] };
   }
   const v = parsed.data;
-  const siteId = v.SITE_ID ?? 'home';
+  const siteId = v.SITE_ID ?? DEFAULT_SITE_ID;
   const chunkSizeBytes = v.GCS_CHUNK_SIZE_MB * MB;
   return {
     ok: true,
@@ -285,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         allowSelfSigned: v.ALLOW_SELF_SIGNED,
         caFile: v.SCRYPTED_CA_FILE,
         timeoutMs: v.SCRYPTED_TIMEOUT_SECONDS * 1000,
+        fetchRetryMs: v.SCRYPTED_FETCH_RETRY_SECONDS * 1000,
         include: v.CAMERAS_INCLUDE,
         exclude: v.CAMERAS_EXCLUDE,
       },
@@ -309,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       uploadConcurrency: v.UPLOAD_CONCURRENCY,
       lookbackMs: v.LOOKBACK_MINUTES * 60_000,
       settleMs: v.SETTLE_SECONDS * 1000,
+      clipMaxMs: v.CLIP_MAX_HOURS * 3_600_000,
       backfillMs: v.BACKFILL_HOURS * 3_600_000,
       leaseMs: v.LEASE_SECONDS * 1000,
       logLevel: v.LOG_LEVEL,

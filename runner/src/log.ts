@@ -1,6 +1,8 @@
 // The runner's logger: pino JSON lines on stdout. Secrets are redacted by key wherever they appear, and every
-// string value a caller registers as secret (password, tokens) is scrubbed from messages and errors too.
+// string value a caller registers as secret (password, tokens) is scrubbed from messages and errors too. No
+// character a terminal acts on reaches the output raw (terminal-text.ts).
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { jsonForTerminal } from './terminal-text.js';
 
 export type { Logger };
 
@@ -57,7 +59,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
   const scrubbing = {
     write(line: string) {
-      destination.write(scrubSecrets(line));
+      // Names and messages from Scrypted are in these lines: C1 and bidi controls go out escaped (still JSON).
+      destination.write(jsonForTerminal(scrubSecrets(line)));
     },
   };
   return pino(

@@ -10,7 +10,7 @@ import type { ScryptedClipSource } from './scrypted/index.js';
 
 export async function createStateStore(config: RunnerConfig): Promise<FirestoreStateStore> {
   const { createFirestoreStateStore } = await import('./firestore/index.js');
-  return createFirestoreStateStore({ ...config.firestore, initialWatermark: 0 });
+  return createFirestoreStateStore({ ...config.firestore, initialWatermark: 0, backfillMs: config.backfillMs });
 }
 
 export async function createSink(config: RunnerConfig, logger: Logger): Promise<GcsClipSink> {

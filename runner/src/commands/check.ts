@@ -3,6 +3,7 @@
 import type { RunnerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { scrubSecrets } from '../log.js';
+import { forTerminal } from '../terminal-text.js';
 import { connectSource, createSink, createStateStore } from '../wiring.js';
 
 interface CheckLine {
@@ -44,6 +45,7 @@ export async function checkCommand(config: RunnerConfig, logger: Logger): Promis
       }
     }),
   ]);
-  for (const line of lines) process.stdout.write(`${line.ok ? 'ok    ' : 'FAILED'}  ${line.name.padEnd(8)}  ${line.detail}\n`);
+  // A detail may carry a server's error text: shown escaped, on one line.
+  for (const line of lines) process.stdout.write(`${line.ok ? 'ok    ' : 'FAILED'}  ${line.name.padEnd(8)}  ${forTerminal(line.detail)}\n`);
   return lines.every((line) => line.ok) ? 0 : 1;
 }

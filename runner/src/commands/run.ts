@@ -1,7 +1,9 @@
 // `run`: one backup run, or with --dry-run the list of what would be uploaded (nothing is written).
+import { runnerClock } from '../clock.js';
 import type { RunnerConfig } from '../config.js';
 import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
+import { forTerminal } from '../terminal-text.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
 
 export async function runOnce(config: RunnerConfig, logger: Logger, options: { dryRun: boolean; signal: AbortSignal }): Promise<RunResult> {
@@ -10,14 +12,15 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
     const source = await connectSource(config, logger);
     try {
       const result = await runBackup(
-        { source, sink: await createSink(config, logger), state, logger },
+        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock() },
         {
           owner: runnerIdentity(),
           leaseMs: config.leaseMs,
           cameraConcurrency: config.cameraConcurrency,
           uploadConcurrency: config.uploadConcurrency,
-          plan: { lookbackMs: config.lookbackMs, settleMs: config.settleMs, openClipMaxMs: 3_600_000 },
+          plan: { lookbackMs: config.lookbackMs, settleMs: config.settleMs, openClipMaxMs: config.clipMaxMs },
           objectPrefix: config.objectPrefix,
+          siteId: config.siteId,
           backfillMs: config.backfillMs,
           dryRun: options.dryRun,
           signal: options.signal,
@@ -38,8 +41,12 @@ export async function runCommand(config: RunnerConfig, logger: Logger, options: 
   const result = await runOnce(config, logger, options);
   if (options.dryRun) {
     process.stdout.write(`dry run: ${result.dryRunObjects.length} clip(s) would be uploaded\n`);
-    for (const name of result.dryRunObjects) process.stdout.write(`  ${name}\n`);
+    for (const name of result.dryRunObjects) process.stdout.write(`  ${forTerminal(name)}\n`);
+    if (result.counts.unsupported > 0) {
+      process.stdout.write(`dry run: ${result.counts.unsupported} clip(s) cannot be backed up (only an ffmpeg/RTSP input; see the clip.unsupported log lines)\n`);
+    }
   }
-  process.stderr.write(`${result.summary}\n`);
+  // The summary may name another runner's lease owner, read from the state document.
+  process.stderr.write(`${forTerminal(result.summary)}\n`);
   return exitCodeOf(result);
 }

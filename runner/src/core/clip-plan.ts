@@ -1,15 +1,22 @@
 // Clip planning, pure: from a camera's listed clips and its state, which clips to back up, in order.
 import type { CameraState, Clip, TimeWindow } from './ports.js';
 import { clipEnd, hasValidTimes } from './clip-time.js';
+import { isRecordedLanded } from './watermark.js';
 
 export interface PlanSettings {
   /** How far before the watermark to look for clips that were listed late (ms). */
   lookbackMs: number;
   /** A clip must have ended at least this long ago (ms) before it is backed up. */
   settleMs: number;
-  /** A clip without a duration is treated as still recording until it started this long ago (ms). */
+  /**
+   * The longest plausible clip (ms, CLIP_MAX_HOURS). A clip without a duration is still recording (and holds the
+   * watermark) until it started this long ago; a clip with a longer duration is invalid.
+   */
   openClipMaxMs: number;
 }
+
+/** How far after now (ms) a clip may start, for clock skew between the NVR and the runner; later is invalid. */
+export const FUTURE_START_TOLERANCE_MS = 5 * 60_000;
 
 export interface InvalidClip {
   clip: Clip;
@@ -19,14 +26,27 @@ export interface InvalidClip {
 export interface CameraPlan {
   /** Clips to upload, in chronological order (start, then end, then id). */
   toBackup: Clip[];
-  /** Clips that have not ended `settle` ago: the next run takes them. */
+  /**
+   * Clips that have not ended `settle` ago (or have no duration yet, up to `openClipMaxMs`): the next run takes
+   * them, and the watermark must not pass them meanwhile (`watermarkSequence`).
+   */
   stillRecording: Clip[];
   /** Clips the state records as already in the bucket (the watermark may pass them), in chronological order. */
   alreadyInBucket: Clip[];
   /** Clips listed more than once (same id), counted once. */
   duplicates: number;
-  /** Clips that cannot be backed up: empty id, unusable times. Reported, never uploaded. */
+  /**
+   * Clips that cannot be backed up: empty id, unusable times, a start in the future, an implausible duration.
+   * Reported and counted (the run is incomplete), never uploaded, never held as still recording.
+   */
   invalid: InvalidClip[];
+  /**
+   * The clips the watermark moves over, in chronological order: to back up, already in the bucket, and still
+   * recording. A still-recording clip never lands this run, so the watermark stops before it: otherwise a clip
+   * listed without a duration (its end is its start) would be passed by a later clip's landing, drop out of the
+   * listing window (LOOKBACK_MINUTES before the watermark) and never be backed up.
+   */
+  watermarkSequence: Clip[];
 }
 
 /** The window to list a camera's clips for: from `lookback` before its watermark up to now. */
@@ -34,10 +54,18 @@ export function listingWindow(watermark: number, now: number, settings: PlanSett
   return { startTime: Math.max(0, watermark - settings.lookbackMs), endTime: now };
 }
 
-function invalidReason(clip: Clip): string | undefined {
+const hours = (ms: number): string => `${Number((ms / 3_600_000).toPrecision(3))} h`;
+
+function invalidReason(clip: Clip, now: number, settings: PlanSettings): string | undefined {
   if (typeof clip.id !== 'string' || clip.id.trim() === '') return 'empty clip id';
   if (!hasValidTimes(clip)) {
     return `unusable times (startTime ${String(clip.startTime)}, duration ${String(clip.duration)})`;
+  }
+  if (clip.startTime > now + FUTURE_START_TOLERANCE_MS) {
+    return `starts in the future (startTime ${clip.startTime}, ${hours(clip.startTime - now)} after now: is a clock wrong?)`;
+  }
+  if (clip.duration !== undefined && clip.duration > settings.openClipMaxMs) {
+    return `implausible duration (${hours(clip.duration)}, more than CLIP_MAX_HOURS=${hours(settings.openClipMaxMs)})`;
   }
   return undefined;
 }
@@ -58,11 +86,11 @@ export function planCameraClips(
   now: number,
   settings: PlanSettings,
 ): CameraPlan {
-  const plan: CameraPlan = { toBackup: [], stillRecording: [], alreadyInBucket: [], duplicates: 0, invalid: [] };
+  const plan: CameraPlan = { toBackup: [], stillRecording: [], alreadyInBucket: [], duplicates: 0, invalid: [], watermarkSequence: [] };
   const seen = new Set<string>();
   const windowStart = watermark - settings.lookbackMs;
   for (const clip of listed) {
-    const reason = invalidReason(clip);
+    const reason = invalidReason(clip, now, settings);
     if (reason) {
       plan.invalid.push({ clip, reason });
       continue;
@@ -72,7 +100,7 @@ export function planCameraClips(
       continue;
     }
     seen.add(clip.id);
-    if (state?.recentClips[clip.id] !== undefined) {
+    if (isRecordedLanded(state, clip.id)) {
       plan.alreadyInBucket.push(clip);
       continue;
     }
@@ -85,5 +113,6 @@ export function planCameraClips(
   }
   plan.toBackup.sort(compareClips);
   plan.alreadyInBucket.sort(compareClips);
+  plan.watermarkSequence = [...plan.toBackup, ...plan.alreadyInBucket, ...plan.stillRecording].sort(compareClips);
   return plan;
 }

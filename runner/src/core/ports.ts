@@ -31,6 +31,9 @@ export interface ClipStream {
   size: number | undefined;
 }
 
+/** Whether a clip's bytes can be had as a file, told without fetching them. */
+export type ClipProbe = { supported: true } | { supported: false; reason: string };
+
 export interface ClipSource {
   /** Every camera (device with VideoClips) after the user's include/exclude filter. */
   listCameras(): Promise<Camera[]>;
@@ -38,6 +41,11 @@ export interface ClipSource {
   listClips(camera: Camera, window: TimeWindow): Promise<Clip[]>;
   /** Opens the clip's MP4 bytes as a stream (never through RPC). Each call opens a fresh stream. */
   openClip(camera: Camera, clip: Clip, signal?: AbortSignal): Promise<ClipStream>;
+  /**
+   * Tells, without fetching any bytes, whether openClip can give the clip as a file (for the dry run). A clip it
+   * reports unsupported makes openClip throw UnsupportedClipError.
+   */
+  probeClip(camera: Camera, clip: Clip): Promise<ClipProbe>;
   close(): Promise<void>;
 }
 
@@ -68,12 +76,47 @@ export interface ClipSink {
   putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult>;
 }
 
+/**
+ * A clip whose stored object came out with the wrong bytes (the sink threw StoredObjectMismatchError). The
+ * camera's watermark never passes it until a right copy is in the bucket under another name (`rightCopy`).
+ */
+export interface MismatchRecord {
+  /** clipKey(clip id): how the record is matched to a listed clip. */
+  clipKey: string;
+  /** The clip id for people (cut to MAX_DISPLAY_CHARS). */
+  clipId: string;
+  startTime: number;
+  end: number;
+  /** The object that holds the wrong bytes (the key can neither delete nor overwrite it). */
+  wrongObject: string;
+  detectedAt: number;
+  /** Copies tried under a new name so far: the next one is named with suffix `_r{attempts + 1}`. */
+  attempts: number;
+  /** The object that holds the clip's right bytes, once one landed. */
+  rightCopy?: string | undefined;
+  resolvedAt?: number | undefined;
+}
+
+/** Clips this runner can never back up (e.g. only an ffmpeg/RTSP input): how many, and the last few. */
+export interface UnsupportedClips {
+  count: number;
+  recent: Array<{ clipId: string; startTime: number; at: number; reason: string }>;
+}
+
 export interface CameraState {
   name: string;
   /** Every clip of this camera that ended at or before this time (ms) is in the bucket. */
   lastTimestamp: number;
-  /** Clip id -> end time (ms) of clips already in the bucket that ended inside the lookback window. */
-  recentClips: Record<string, number>;
+  /**
+   * clipKey(clip id) -> end time (ms) of clips already in the bucket that ended inside the lookback window, or
+   * that landed ahead of the watermark. Keyed by a short hash so an id of any length or shape costs the same
+   * few bytes; bounded (MAX_RECENT_CLIPS_PER_CAMERA). A Map: outside data never meets a prototype.
+   */
+  recentClips: Map<string, number>;
+  /** Last time (ms) a run listed this camera; a camera not listed for REMOVED_CAMERA_MS leaves the site minimum. */
+  listedAt: number | undefined;
+  mismatches: MismatchRecord[];
+  unsupported: UnsupportedClips;
 }
 
 export interface Lease {
@@ -90,12 +133,25 @@ export interface RunCounters {
   bytes: number;
 }
 
+/** Something found wrong in the stored state and what was done about it (kept: the last few). */
+export interface StateRepair {
+  at: number;
+  what: string;
+}
+
 export interface SiteState {
-  /** Minimum of the cameras' watermarks: everything before it is in the bucket, for every camera. */
+  /** Minimum of the listed cameras' watermarks: everything before it is in the bucket, for every camera. */
   lastTimestamp: number;
-  cameras: Record<string, CameraState>;
+  /** Camera id -> its state. A Map: camera ids come from the NVR. */
+  cameras: Map<string, CameraState>;
   lease: Lease | undefined;
   lastRun: RunCounters | undefined;
+  /** Repairs made to the stored state (persisted, the last few). */
+  repairs: StateRepair[];
+  /** The store's clock when this state was read (Firestore: the server's read time); undefined when unknown. */
+  readAt?: number | undefined;
+  /** Repairs this read found (malformed or future values): the run logs them; written with the next write. */
+  found?: StateRepair[] | undefined;
 }
 
 export type LeaseOutcome = { acquired: true; lease: Lease } | { acquired: false; heldBy: Lease };
@@ -106,10 +162,19 @@ export interface CameraAdvance {
   name: string;
   lastTimestamp: number;
   /** Clip id -> end time (ms) of each clip now in the bucket. */
-  landed: Record<string, number>;
+  landed: ReadonlyMap<string, number>;
   /** Entries of `recentClips` that ended before this time (ms) are forgotten. */
   forgetBefore: number;
+  /** The runner's clock when the advance was made (recorded as the camera's `listedAt`). */
+  at?: number | undefined;
 }
+
+/** A clip that could not be backed up the normal way, recorded in its camera's state. */
+export type ClipIssue =
+  | { kind: 'mismatch'; clipId: string; startTime: number; end: number; wrongObject: string; at: number }
+  | { kind: 'mismatch-retry-failed'; clipId: string; object: string; at: number }
+  | { kind: 'right-copy'; clipId: string; object: string; at: number }
+  | { kind: 'unsupported'; clipId: string; startTime: number; reason: string; at: number };
 
 export interface StateStore {
   /** Reads the state document, creating it (watermark 0) when it does not exist. */
@@ -122,6 +187,8 @@ export interface StateStore {
   releaseLease(owner: string): Promise<void>;
   /** Moves one camera's watermark forward in a transaction (never backwards) and returns the new state. */
   advanceCamera(advance: CameraAdvance): Promise<SiteState>;
-  /** Stores the counters of the run that just ended. */
-  recordRun(counters: RunCounters): Promise<void>;
+  /** Records a clip issue in its camera's state (transaction). */
+  recordClipIssue(cameraId: string, cameraName: string, issue: ClipIssue): Promise<void>;
+  /** Stores the counters of the run that just ended, and marks the cameras it listed as listed at `finishedAt`. */
+  recordRun(counters: RunCounters, listedCameraIds?: readonly string[]): Promise<void>;
 }

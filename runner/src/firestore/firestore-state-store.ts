@@ -2,10 +2,13 @@
 // transaction, so two runners racing never lose an update and the watermark never moves backwards.
 // Transactions: https://cloud.google.com/firestore/docs/manage-data/transactions
 import { FieldValue, Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
-import type { CameraAdvance, LeaseOutcome, RunCounters, SiteState, StateStore } from '../core/ports.js';
+import type { CameraAdvance, ClipIssue, LeaseOutcome, RunCounters, SiteState, StateStore } from '../core/ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
-import { decodeSiteState, encodeSiteState } from './document-codec.js';
+import { applyClipIssue } from '../core/clip-issues.js';
+import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
+import { keepRepairs, repairFutureWatermarks, untrustworthyLease } from '../core/state-repair.js';
+import { markListed, mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
+import { decodeSiteState, encodeSiteState, fitToBudget, OWNED_FIELDS } from './document-codec.js';
 
 export interface FirestoreStoreOptions {
   projectId: string;
@@ -15,6 +18,16 @@ export interface FirestoreStoreOptions {
   initialWatermark: number;
   /** How long to keep retrying a transaction that aborts on contention (default 2 min). */
   contentionBudgetMs?: number;
+  /** Where a camera whose stored watermark is in the future starts again: now - backfill (default 24 h). */
+  backfillMs?: number;
+}
+
+/** What a transaction's change sees: the state (repaired), whether the document exists, and Firestore's clock. */
+interface Seen {
+  state: SiteState;
+  exists: boolean;
+  /** Firestore's time of the read (ms). */
+  serverNow: number;
 }
 
 /** gRPC status ABORTED: the transaction lost a conflict or a lock timed out. */
@@ -25,6 +38,11 @@ const UNREACHABLE = new Set([4, 14]);
 const UNREACHABLE_BUDGET_MS = 30_000;
 /** After Firestore was unreachable, later calls fail at once for this long instead of each waiting ~45 s. */
 const UNREACHABLE_SHORTCUT_MS = 60_000;
+
+/** A write refused because the runner's clock is ahead of Firestore's. */
+export class ClockAheadError extends Error {
+  override readonly name = 'ClockAheadError';
+}
 
 export class FirestoreStateStore implements StateStore {
   private readonly db: Firestore;
@@ -58,7 +76,7 @@ export class FirestoreStateStore implements StateStore {
    * release) fail at once, so a run with Firestore down ends in under a minute instead of hanging (both found by
    * the fault harness).
    */
-  private async transact<T>(what: string, change: (state: SiteState, exists: boolean) => { write?: SiteState; result: T }): Promise<T> {
+  private async transact<T>(what: string, change: (seen: Seen) => { write?: SiteState; result: T }): Promise<T> {
     const deadline = Date.now() + this.contentionBudgetMs;
     const unreachableDeadline = Date.now() + UNREACHABLE_BUDGET_MS;
     const where = `${this.options.databaseId}/${this.options.documentPath}`;
@@ -70,11 +88,13 @@ export class FirestoreStateStore implements StateStore {
         return await this.db.runTransaction(async (tx: Transaction) => {
           this.requests.transactions += 1;
           const snapshot = await tx.get(this.ref);
-          const state = decodeSiteState(snapshot.data(), this.options.initialWatermark);
-          const { write, result } = change(state, snapshot.exists);
+          const { write, result } = change(this.seen(snapshot.data(), snapshot.exists, snapshot.readTime.toMillis()));
           if (write) {
             this.requests.writes += 1;
-            tx.set(this.ref, { ...encodeSiteState(write), updatedAt: FieldValue.serverTimestamp() });
+            // Only the runner's own fields are replaced: anything else in the document (a note, another tool's
+            // field) stays as it is.
+            const data = { ...encodeSiteState(fitToBudget(write)), updatedAt: FieldValue.serverTimestamp() };
+            tx.set(this.ref, data, { mergeFields: [...OWNED_FIELDS] });
           }
           return result;
         }, { maxAttempts: 1 });
@@ -86,6 +106,7 @@ export class FirestoreStateStore implements StateStore {
           await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
           continue;
         }
+        if (error instanceof ClockAheadError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         if (unreachable) this.unreachable = { until: Date.now() + UNREACHABLE_SHORTCUT_MS, reason };
         throw new Error(`Firestore ${what} on ${where} failed: ${reason}`);
@@ -93,41 +114,72 @@ export class FirestoreStateStore implements StateStore {
     }
   }
 
+  /** Decodes a snapshot and repairs what must never be trusted (malformed or future values), judged by Firestore's clock. */
+  private seen(data: Record<string, unknown> | undefined, exists: boolean, serverNow: number): Seen {
+    const decoded = decodeSiteState(data, { initialWatermark: this.options.initialWatermark, now: serverNow });
+    const withDecodeRepairs = { ...decoded.state, repairs: keepRepairs(decoded.state.repairs, decoded.repairs) };
+    const repaired = repairFutureWatermarks(withDecodeRepairs, { now: serverNow, backfillMs: this.options.backfillMs ?? 24 * 3_600_000 });
+    const found = [...decoded.repairs, ...repaired.repairs];
+    return { state: { ...repaired.state, readAt: serverNow, found: found.length > 0 ? found : undefined }, exists, serverNow };
+  }
+
   read(): Promise<SiteState> {
-    return this.transact('read', (state, exists) => ({ write: exists ? undefined : state, result: state }));
+    return this.transact('read', ({ state, exists }) => ({ write: exists ? undefined : state, result: state }));
   }
 
   acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome> {
-    return this.transact('lease', (state): { write?: SiteState; result: LeaseOutcome } => {
+    return this.transact('lease', ({ state, serverNow }): { write?: SiteState; result: LeaseOutcome } => {
       const held = state.lease;
-      if (held && held.owner !== owner && held.expiresAt > now) return { result: { acquired: false, heldBy: held } };
+      const distrust = held && held.owner !== owner ? untrustworthyLease(held, Math.max(now, serverNow), ttlMs) : undefined;
+      if (held && held.owner !== owner && held.expiresAt > now && !distrust) return { result: { acquired: false, heldBy: held } };
       const lease = { owner, expiresAt: now + ttlMs };
-      return { write: { ...state, lease }, result: { acquired: true, lease } };
+      const repairs = distrust ? keepRepairs(state.repairs, [{ at: serverNow, what: `${distrust}; taken over by ${owner}` }]) : state.repairs;
+      return { write: { ...state, lease, repairs }, result: { acquired: true, lease } };
     });
   }
 
   renewLease(owner: string, ttlMs: number, now: number): Promise<boolean> {
-    return this.transact('lease renewal', (state) =>
+    return this.transact('lease renewal', ({ state }) =>
       state.lease?.owner === owner ? { write: { ...state, lease: { owner, expiresAt: now + ttlMs } }, result: true } : { result: false },
     );
   }
 
   releaseLease(owner: string): Promise<void> {
-    return this.transact('lease release', (state) =>
+    return this.transact('lease release', ({ state }) =>
       state.lease?.owner === owner ? { write: { ...state, lease: undefined }, result: undefined } : { result: undefined },
     );
   }
 
   advanceCamera(advance: CameraAdvance): Promise<SiteState> {
-    return this.transact('watermark advance', (state) => {
-      const cameras = { ...state.cameras, [advance.cameraId]: mergeCameraAdvance(state.cameras[advance.cameraId], advance) };
-      const next = { ...state, cameras, lastTimestamp: siteWatermark(state.lastTimestamp, cameras) };
+    return this.transact('watermark advance', ({ state, serverNow }) => {
+      // A watermark ahead of Firestore's clock can only come from a runner whose clock is ahead: never stored.
+      if (advance.lastTimestamp > serverNow + FUTURE_TOLERANCE_MS) {
+        throw new ClockAheadError(
+          `refusing to store watermark ${isoOrRaw(advance.lastTimestamp)} for camera ${advance.name}: it is ahead of Firestore's clock ` +
+            `(${isoOrRaw(serverNow)}); this machine's clock is probably ahead: set it right (NTP) and run again`,
+        );
+      }
+      const cameras = new Map(state.cameras);
+      cameras.set(advance.cameraId, mergeCameraAdvance(state.cameras.get(advance.cameraId), advance));
+      const next = { ...state, cameras, lastTimestamp: siteWatermark(state.lastTimestamp, cameras, serverNow) };
       return { write: next, result: next };
     });
   }
 
-  recordRun(counters: RunCounters): Promise<void> {
-    return this.transact('run record', (state) => ({ write: { ...state, lastRun: { ...counters } }, result: undefined }));
+  recordClipIssue(cameraId: string, cameraName: string, issue: ClipIssue): Promise<void> {
+    return this.transact('clip issue record', ({ state }) => {
+      const cameras = new Map(state.cameras);
+      cameras.set(cameraId, applyClipIssue(state.cameras.get(cameraId), cameraName, issue));
+      return { write: { ...state, cameras }, result: undefined };
+    });
+  }
+
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = []): Promise<void> {
+    return this.transact('run record', ({ state, serverNow }) => {
+      const cameras = markListed(state.cameras, listedCameraIds, Math.min(counters.finishedAt, serverNow));
+      const lastTimestamp = siteWatermark(state.lastTimestamp, cameras, serverNow);
+      return { write: { ...state, cameras, lastTimestamp, lastRun: { ...counters } }, result: undefined };
+    });
   }
 
   /** For `check`: reads the document and writes only `checkedAt`, in one transaction. */

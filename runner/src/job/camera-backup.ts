@@ -2,8 +2,10 @@
 // `planCamera` plans them (pure) against a state; `backupCamera` uploads the planned clips (through the run's
 // shared upload limiter, several at once) and advances the watermark as they land. A failed clip stops the
 // advance at that clip (the next run retries it), not the other uploads.
-import { compareClips, listingWindow, planCameraClips, type CameraPlan, type PlanSettings } from '../core/clip-plan.js';
-import { isUnsupportedClipError } from '../core/errors.js';
+import { listingWindow, planCameraClips, type CameraPlan, type PlanSettings } from '../core/clip-plan.js';
+import { copyName, openMismatch } from '../core/clip-issues.js';
+import { clipEnd } from '../core/clip-time.js';
+import { findInCauseChain, isStoredObjectMismatchError, isUnsupportedClipError, type StoredObjectMismatchError } from '../core/errors.js';
 import { objectMetadata, objectName } from '../core/object-name.js';
 import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
 import { advanceOverLanded } from '../core/watermark.js';
@@ -20,6 +22,8 @@ export interface CameraBackupContext {
   clock: () => number;
   plan: PlanSettings;
   objectPrefix: string;
+  /** SITE_ID: part of every object name's tag, so two sites sharing a bucket never share an object. */
+  siteId: string;
   backfillMs: number;
   dryRun: boolean;
   signal: AbortSignal;
@@ -39,6 +43,8 @@ export interface CameraListing {
 
 export interface PlannedCamera {
   listing: CameraListing;
+  /** The camera's state the plan was made against. */
+  stored: CameraState | undefined;
   watermark: number;
   plan: CameraPlan;
 }
@@ -64,13 +70,13 @@ export async function listCamera(camera: Camera, stored: CameraState | undefined
  */
 export function planCamera(listing: CameraListing, stored: CameraState | undefined, backfillMs: number, plan: PlanSettings): PlannedCamera {
   const watermark = startingWatermark(stored, listing.listedAt, backfillMs);
-  return { listing, watermark, plan: planCameraClips(listing.clips, stored, watermark, listing.listedAt, plan) };
+  return { listing, stored, watermark, plan: planCameraClips(listing.clips, stored, watermark, listing.listedAt, plan) };
 }
 
 /** True when the run must write for this camera: clips to upload, or a watermark that can pass landed clips. */
 export function hasWork({ plan, watermark }: PlannedCamera): boolean {
   const landed = new Map(plan.alreadyInBucket.map((clip) => [clip.id, 'landed' as const]));
-  return plan.toBackup.length > 0 || advanceOverLanded(watermark, plan.alreadyInBucket, landed) > watermark;
+  return plan.toBackup.length > 0 || advanceOverLanded(watermark, plan.watermarkSequence, landed) > watermark;
 }
 
 /** Logs and counts a camera's plan (once per run, for the plan the run acts on). */
@@ -78,7 +84,10 @@ export function reportPlan({ listing, plan }: PlannedCamera, context: Pick<Camer
   const { camera } = listing;
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
   for (const { clip, reason } of plan.invalid) {
-    log.warn({ event: 'clip.invalid', clipId: clip.id, reason }, `skipping a clip that cannot be backed up: ${reason}`);
+    log.warn(
+      { event: 'clip.invalid', clipId: clip.id, reason },
+      `cannot back up a clip of ${camera.name}: ${reason}; it is counted as invalid (exit 1): check the clip in Scrypted and both clocks`,
+    );
   }
   context.tally.add({ planned: plan.toBackup.length, stillRecording: plan.stillRecording.length, invalid: plan.invalid.length });
   log.info(
@@ -101,27 +110,39 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
   if (context.dryRun) {
     for (const clip of plan.toBackup) {
-      const name = objectName(camera, clip, context.objectPrefix);
+      const name = objectName(camera, clip, context.objectPrefix, context.siteId);
+      // A clip the source can only give as a stream would be counted unsupported by a run, not uploaded.
+      const probe = await context.source.probeClip(camera, clip).catch((error: unknown) => {
+        log.warn({ event: 'clip.probe_failed', clipId: clip.id, err: describeError(error) }, `could not tell whether ${name} can be backed up`);
+        return { supported: true as const };
+      });
+      if (!probe.supported) {
+        context.tally.add({ unsupported: 1 });
+        log.warn({ event: 'clip.unsupported', clipId: clip.id, object: name, err: probe.reason }, `would not upload ${name}: ${probe.reason}`);
+        continue;
+      }
       log.info({ event: 'clip.would_upload', clipId: clip.id, object: name }, `would upload ${name}`);
       context.tally.dryRunObjects.push(name);
     }
     return;
   }
   // The watermark advances over the clips of this window in order: those uploaded now and those the state
-  // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip).
-  const sequence = [...plan.toBackup, ...plan.alreadyInBucket].sort(compareClips);
-  const advancer = new WatermarkAdvancer(planned.watermark, sequence, plan.alreadyInBucket, async (next, landed) => {
+  // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip); it
+  // stops before a clip that is still recording.
+  const advancer = new WatermarkAdvancer(planned.watermark, plan.watermarkSequence, plan.alreadyInBucket, async (next, landed) => {
     const from = advancer.current;
-    log.debug({ event: 'state.advance_start', to: next, recording: Object.keys(landed).length }, 'advancing the watermark');
-    await context.state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs });
-    if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: Object.keys(landed).length }, 'watermark advanced');
+    log.debug({ event: 'state.advance_start', to: next, recording: landed.size }, 'advancing the watermark');
+    await context.state.advanceCamera({
+      cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs, at: context.clock(),
+    });
+    if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: landed.size }, 'watermark advanced');
   }, context.stateWriteIntervalMs);
   await Promise.all(
     plan.toBackup.map((clip) =>
       context.uploads.run(async () => {
         // Once the state cannot be written, uploading more would only be undone by the next run's retries.
         if (context.signal.aborted || advancer.failed) return;
-        const landed = await uploadClip(camera, clip, context, log);
+        const landed = await uploadClip(camera, clip, planned.stored, context, log);
         advancer.record(clip, landed ? 'landed' : 'failed');
       }),
     ),
@@ -135,19 +156,34 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   }
 }
 
-/** Uploads one clip; true when it is in the bucket (created or already there). Errors are counted, not thrown. */
-async function uploadClip(camera: Camera, clip: Clip, context: CameraBackupContext, log: Logger): Promise<boolean> {
-  const { source, sink, clock, tally, signal } = context;
-  const name = objectName(camera, clip, context.objectPrefix);
+/**
+ * Uploads one clip; true when it is in the bucket (created or already there) or can never be (unsupported).
+ * Errors are counted, not thrown. A clip whose object was stored with the wrong bytes (recorded in its camera's
+ * state) goes under a new name (`_r1`, `_r2`, ...): its own name holds the wrong object, which the key can neither
+ * delete nor overwrite, so a 412 for it proves nothing.
+ */
+async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | undefined, context: CameraBackupContext, log: Logger): Promise<boolean> {
+  const { source, sink, clock, tally, signal, state } = context;
+  const mismatch = openMismatch(stored, clip.id);
+  const ownName = objectName(camera, clip, context.objectPrefix, context.siteId);
+  const name = mismatch ? copyName(ownName, mismatch.attempts + 1) : ownName;
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
   try {
     const result = await sink.putIfAbsent(
-      { name, contentType: 'video/mp4', metadata: objectMetadata(camera, clip), size: undefined },
+      { name, contentType: 'video/mp4', metadata: objectMetadata(camera, clip, context.siteId), size: undefined },
       () => source.openClip(camera, clip, signal),
       signal,
     );
     const seconds = Math.max(0.001, (clock() - started) / 1000);
+    if (mismatch) {
+      // Recorded before the clip counts as landed: until then the state keeps the watermark before this clip.
+      await state.recordClipIssue(camera.id, camera.name, { kind: 'right-copy', clipId: clip.id, object: name, at: clock() });
+      log.warn(
+        { event: 'clip.right_copy', clipId: clip.id, object: name, wrongObject: mismatch.wrongObject },
+        `${name} now holds the right bytes of the clip whose object ${mismatch.wrongObject} has wrong bytes`,
+      );
+    }
     if (result.outcome === 'exists') {
       tally.add({ existing: 1 });
       log.info({ event: 'clip.exists', clipId: clip.id, object: name }, `already in the bucket: ${name}`);
@@ -164,10 +200,38 @@ async function uploadClip(camera: Camera, clip: Clip, context: CameraBackupConte
     if (isUnsupportedClipError(error)) {
       tally.add({ unsupported: 1 });
       log.error({ event: 'clip.unsupported', clipId: clip.id, err: describeError(error) }, `cannot back up ${name}: ${describeError(error)}`);
+      // Unsupported clips pass the watermark (retrying cannot help); the camera's state counts them for `status`.
+      await state
+        .recordClipIssue(camera.id, camera.name, { kind: 'unsupported', clipId: clip.id, startTime: clip.startTime, reason: describeError(error), at: clock() })
+        .catch((recordError: unknown) => log.warn({ event: 'state.record_failed', err: describeError(recordError) }, 'could not record the unsupported clip'));
       return true;
     }
     tally.add({ failed: 1 });
+    if (isStoredObjectMismatchError(error)) {
+      await recordMismatch(camera, clip, name, mismatch !== undefined, error, context, log);
+      return false;
+    }
     log.error({ event: 'clip.failed', clipId: clip.id, object: name, err: describeError(error) }, `failed: ${name}`);
     return false;
+  }
+}
+
+/** Records an object stored with the wrong bytes, so no later run counts the clip as backed up by its name. */
+async function recordMismatch(camera: Camera, clip: Clip, name: string, isCopy: boolean, error: unknown, context: CameraBackupContext, log: Logger): Promise<void> {
+  const found = findInCauseChain(error, 'StoredObjectMismatchError') as StoredObjectMismatchError | undefined;
+  const wrongObject = found?.objectName ?? name;
+  const at = context.clock();
+  log.error(
+    { event: 'clip.mismatch', clipId: clip.id, object: wrongObject, err: describeError(error) },
+    `the object ${wrongObject} was stored with wrong bytes; recorded in the state: the next run copies the clip again under a new name`,
+  );
+  try {
+    await context.state.recordClipIssue(
+      camera.id,
+      camera.name,
+      isCopy ? { kind: 'mismatch-retry-failed', clipId: clip.id, object: wrongObject, at } : { kind: 'mismatch', clipId: clip.id, startTime: clip.startTime, end: clipEnd(clip), wrongObject, at },
+    );
+  } catch (recordError) {
+    log.error({ event: 'state.record_failed', clipId: clip.id, object: wrongObject, err: describeError(recordError) }, `could not record the wrong object ${wrongObject}: check it by hand`);
   }
 }

@@ -3,13 +3,17 @@
 // clips at once, bounded across cameras), advance each camera's watermark as its clips land, release the lease.
 // A run with nothing new makes one state transaction (the read) and no GCS request.
 import type { PlanSettings } from '../core/clip-plan.js';
+import { DEFAULT_SITE_ID } from '../core/object-name.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
+import { FUTURE_TOLERANCE_MS, isoOrRaw, MAX_CAMERA_ID_CHARS } from '../core/state-limits.js';
+import { untrustworthyLease } from '../core/state-repair.js';
 import type { Logger } from '../log.js';
 import { backupCamera, hasWork, listCamera, planCamera, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
 import { keepLease } from './lease-keeper.js';
 import { Limiter } from './limiter.js';
 import { runBounded } from './pool.js';
-import { RunTally, summaryLine, type RunCounts } from './tally.js';
+import { warnSharedFolders } from './folder-hint.js';
+import { isComplete, RunTally, summaryLine, type RunCounts } from './tally.js';
 
 export interface BackupDependencies {
   source: ClipSource;
@@ -30,6 +34,8 @@ export interface BackupSettings {
   stateWriteIntervalMs?: number;
   plan: PlanSettings;
   objectPrefix: string;
+  /** SITE_ID, part of every object name's tag (default DEFAULT_SITE_ID, as in the configuration). */
+  siteId?: string;
   backfillMs: number;
   dryRun: boolean;
   signal?: AbortSignal | undefined;
@@ -71,6 +77,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     clock,
     plan: settings.plan,
     objectPrefix: settings.objectPrefix,
+    siteId: settings.siteId ?? DEFAULT_SITE_ID,
     backfillMs: settings.backfillMs,
     dryRun: settings.dryRun,
     signal: controller.signal,
@@ -85,13 +92,25 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   };
 
   let leaseKeeper: { stop(): void } | undefined;
+  /** Cameras whose clips this run listed: recorded as listed, so they keep holding the site's lastTimestamp. */
+  const listedIds: string[] = [];
   try {
-    const [cameras, seen] = await Promise.all([deps.source.listCameras(), state.read()]);
+    const [listedCameras, seen] = await Promise.all([deps.source.listCameras(), state.read()]);
+    const cameras = acceptedCameras(listedCameras, context);
+    reportRepairs(seen, logger);
+    const skew = clockSkew(seen, clock());
+    if (skew) {
+      logger.error({ event: 'clock.skewed', runnerClock: clock(), storeClock: seen.readAt }, skew);
+      tally.add({ cameras: cameras.length, failed: 1 });
+      return finish('incomplete', skew);
+    }
     tally.add({ cameras: cameras.length });
     logger.info({ event: 'job.cameras', count: cameras.length, cameras: cameras.map((c) => c.name) }, `${cameras.length} camera(s)`);
+    warnSharedFolders(cameras, logger);
     const listings = await listAll(cameras, seen.cameras, settings.cameraConcurrency, context);
-    const firstPlans = listings.map((listing) => planCamera(listing, seen.cameras[listing.camera.id], settings.backfillMs, settings.plan));
-    const newCameras = cameras.filter((camera) => !seen.cameras[camera.id]);
+    listedIds.push(...listings.map((listing) => listing.camera.id));
+    const firstPlans = listings.map((listing) => planCamera(listing, seen.cameras.get(listing.camera.id), settings.backfillMs, settings.plan));
+    const newCameras = cameras.filter((camera) => !seen.cameras.has(camera.id));
     if (settings.dryRun || (newCameras.length === 0 && !firstPlans.some(hasWork))) {
       // Nothing to write (or a dry run): no lease, no write, no upload.
       for (const planned of firstPlans) {
@@ -101,9 +120,11 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       return finish(endStatus(controller.signal, tally.counts));
     }
 
+    const distrust = seen.lease && seen.lease.owner !== settings.owner ? untrustworthyLease(seen.lease, clock(), settings.leaseMs) : undefined;
+    if (distrust) logger.warn({ event: 'lease.untrusted', heldBy: seen.lease }, distrust);
     const lease = await state.acquireLease(settings.owner, settings.leaseMs, clock());
     if (!lease.acquired) {
-      const until = new Date(lease.heldBy.expiresAt).toISOString();
+      const until = isoOrRaw(lease.heldBy.expiresAt);
       const summary = `another runner (${lease.heldBy.owner}) holds the lease until ${until}: nothing to do`;
       logger.info({ event: 'job.lease_held', heldBy: lease.heldBy }, summary);
       return finish('lease-held', summary);
@@ -111,14 +132,15 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     leaseKeeper = keepLease(state, settings.owner, settings.leaseMs, clock, abort, logger);
     // Under the lease, plan against the state as it is now: another runner may have moved it since the read.
     const site = await state.read();
+    if (site.found && !seen.found) reportRepairs(site, logger);
     // Record cameras seen for the first time before any upload, so the document-level watermark (the minimum
     // over cameras, never moving back) accounts for all of them from the start.
-    for (const camera of cameras.filter((c) => !site.cameras[c.id])) {
+    for (const camera of cameras.filter((c) => !site.cameras.has(c.id))) {
       const start = startingWatermark(undefined, clock(), settings.backfillMs);
-      Object.assign(site, await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: start, landed: {}, forgetBefore: 0 }));
+      Object.assign(site, await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: start, landed: new Map(), forgetBefore: 0, at: clock() }));
     }
     await runBounded(listings, settings.cameraConcurrency, async (listing) => {
-      const planned = planCamera(listing, site.cameras[listing.camera.id], settings.backfillMs, settings.plan);
+      const planned = planCamera(listing, site.cameras.get(listing.camera.id), settings.backfillMs, settings.plan);
       reportPlan(planned, context);
       try {
         await backupCamera(planned, context);
@@ -131,13 +153,13 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   } finally {
     leaseKeeper?.stop();
     settings.signal?.removeEventListener('abort', onOuterAbort);
-    if (leaseKeeper) await finishRun(state, settings.owner, startedAt, clock(), tally.counts, logger);
+    if (leaseKeeper) await finishRun(state, settings.owner, startedAt, clock(), tally.counts, listedIds, logger);
   }
 }
 
 function endStatus(signal: AbortSignal, counts: RunCounts): RunStatus {
   if (signal.aborted) return 'aborted';
-  return counts.failed > 0 || counts.unsupported > 0 ? 'incomplete' : 'complete';
+  return isComplete(counts) ? 'complete' : 'incomplete';
 }
 
 /** Lists every camera (bounded); a camera whose listing fails is counted as failed and left out of this run. */
@@ -145,7 +167,7 @@ async function listAll(cameras: Camera[], stored: SiteState['cameras'], concurre
   const listings: CameraListing[] = [];
   await runBounded(cameras, concurrency, async (camera) => {
     try {
-      listings.push(await listCamera(camera, stored[camera.id], context));
+      listings.push(await listCamera(camera, stored.get(camera.id), context));
     } catch (error) {
       context.tally.add({ failed: 1 });
       context.logger.error({ event: 'camera.failed', cameraId: camera.id, err: String(error) }, `camera ${camera.name}: listing failed`);
@@ -155,12 +177,42 @@ async function listAll(cameras: Camera[], stored: SiteState['cameras'], concurre
 }
 
 /** Records the run's counters and frees the lease; failures here are logged, never thrown (the lease expires). */
-async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, logger: Logger) {
+async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], logger: Logger) {
   const { uploaded, existing, failed, bytes } = counts;
-  await state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }).catch((error: unknown) => {
+  await state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed).catch((error: unknown) => {
     logger.warn({ event: 'state.record_failed', err: String(error) }, 'could not record the run counters');
   });
   await state.releaseLease(owner).catch((error: unknown) => {
     logger.warn({ event: 'lease.release_failed', err: String(error) }, 'could not release the lease; it expires on its own');
   });
+}
+
+/** Cameras the state can hold: an id longer than MAX_CAMERA_ID_CHARS is refused (counted failed, named in the log). */
+function acceptedCameras(cameras: Camera[], context: Pick<CameraBackupContext, 'logger' | 'tally'>): Camera[] {
+  return cameras.filter((camera) => {
+    if (typeof camera.id === 'string' && camera.id.length > 0 && camera.id.length <= MAX_CAMERA_ID_CHARS) return true;
+    context.tally.add({ failed: 1 });
+    context.logger.error(
+      { event: 'camera.refused', idLength: typeof camera.id === 'string' ? camera.id.length : undefined },
+      `camera ${String(camera.name).slice(0, 80)}: its id is empty or longer than ${MAX_CAMERA_ID_CHARS} characters; not backed up`,
+    );
+    return false;
+  });
+}
+
+/** Logs what the read found wrong in the stored state and how it was read (written with the run's next write). */
+function reportRepairs(site: SiteState, logger: Logger): void {
+  for (const repair of site.found ?? []) logger.warn({ event: 'state.repaired', what: repair.what }, `state document: ${repair.what}`);
+}
+
+/** A message when this machine's clock differs from the store's by more than FUTURE_TOLERANCE_MS, else undefined. */
+function clockSkew(site: SiteState, now: number): string | undefined {
+  if (site.readAt === undefined) return undefined;
+  const skew = now - site.readAt;
+  if (Math.abs(skew) <= FUTURE_TOLERANCE_MS) return undefined;
+  const minutes = Math.round(Math.abs(skew) / 60_000);
+  return (
+    `this machine's clock is ${minutes} min ${skew > 0 ? 'ahead of' : 'behind'} Firestore's (${isoOrRaw(now)} here, ${isoOrRaw(site.readAt)} there): ` +
+    'nothing was backed up, so no watermark or lease is stored from a wrong clock; set the clock right (NTP) and run again'
+  );
 }

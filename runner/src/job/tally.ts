@@ -35,11 +35,16 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+/** A run is complete when no clip failed, none was unsupported and none was invalid (unusable, future, too long). */
+export function isComplete(counts: RunCounts): boolean {
+  return counts.failed === 0 && counts.unsupported === 0 && counts.invalid === 0;
+}
+
 export function summaryLine(counts: RunCounts, durationMs: number): string {
   return (
-    `backup ${counts.failed > 0 || counts.unsupported > 0 ? 'incomplete' : 'complete'}: ` +
+    `backup ${isComplete(counts) ? 'complete' : 'incomplete'}: ` +
     `${counts.cameras} camera(s), ${counts.uploaded} clip(s) uploaded (${formatBytes(counts.bytes)}), ` +
     `${counts.existing} already in bucket, ${counts.failed} failed, ${counts.unsupported} unsupported, ` +
-    `${counts.stillRecording} still recording, in ${(durationMs / 1000).toFixed(1)} s`
+    `${counts.invalid} invalid, ${counts.stillRecording} still recording, in ${(durationMs / 1000).toFixed(1)} s`
   );
 }

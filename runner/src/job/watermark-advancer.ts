@@ -9,11 +9,11 @@ import type { Clip } from '../core/ports.js';
 import { advanceOverLanded, type ClipOutcome } from '../core/watermark.js';
 
 /** Writes one advance: the proposed watermark and the ids (with end times) of clips that landed since the last. */
-export type CommitAdvance = (next: number, landed: Record<string, number>) => Promise<void>;
+export type CommitAdvance = (next: number, landed: ReadonlyMap<string, number>) => Promise<void>;
 
 export class WatermarkAdvancer {
   private readonly outcomes = new Map<string, ClipOutcome>();
-  private pendingLanded: Record<string, number> = {};
+  private pendingLanded = new Map<string, number>();
   private inFlight: Promise<void> | undefined;
   private failure: { error: unknown } | undefined;
   private settling = false;
@@ -48,7 +48,7 @@ export class WatermarkAdvancer {
   record(clip: Clip, outcome: ClipOutcome): void {
     this.outcomes.set(clip.id, outcome);
     if (outcome !== 'landed') return;
-    this.pendingLanded[clip.id] = clipEnd(clip);
+    this.pendingLanded.set(clip.id, clipEnd(clip));
     this.startFlush();
   }
 
@@ -79,8 +79,8 @@ export class WatermarkAdvancer {
     while (!this.failure) {
       const landed = this.pendingLanded;
       const next = this.proposed();
-      if (Object.keys(landed).length === 0 && next <= this.watermark) return;
-      this.pendingLanded = {};
+      if (landed.size === 0 && next <= this.watermark) return;
+      this.pendingLanded = new Map();
       try {
         await this.commit(next, landed);
       } catch (error) {

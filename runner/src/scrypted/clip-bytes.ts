@@ -2,9 +2,7 @@
 // server caps at 20 MB and the websocket at 100 MiB.
 import type { Agent } from 'node:http';
 import type { ClipStream } from '../core/ports.js';
-import { UnsupportedClipError } from '../core/errors.js';
 import { sendRequest } from './http-request.js';
-import type { MediaManager } from './connection.js';
 
 export interface VideoClipShape {
   id: string;
@@ -37,20 +35,12 @@ async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<s
 
 export async function openClipBytes(
   clip: VideoClipShape,
-  device: () => Promise<Record<string, (...args: unknown[]) => Promise<unknown>>>,
-  mediaManager: () => MediaManager,
+  localUrl: () => Promise<URL>,
   context: ByteFetchContext,
   signal?: AbortSignal,
 ): Promise<ClipStream> {
   const href = clip.resources?.video?.href;
   if (href) return streamFrom(resolveOnBase(href, context.baseUrl), context, { authorization: `Bearer ${context.token}` }, signal);
-  // No href: ask the camera's device for the clip (one RPC round trip), then the media manager for a local URI.
-  const mediaObject = (await (await device()).getVideoClip?.(clip.videoId ?? clip.id)) as { mimeType?: string } | undefined;
-  if (!mediaObject) throw new Error(`Scrypted has no video for clip ${clip.id}`);
-  if (mediaObject.mimeType === 'x-scrypted/x-ffmpeg-input') {
-    throw new UnsupportedClipError(`clip ${clip.id} is only an ffmpeg/RTSP input (no file to stream); this runner does not remux`);
-  }
-  const localUri = await mediaManager().convertMediaObject(mediaObject, 'text/x-local-uri');
-  if (typeof localUri !== 'string') throw new Error(`Scrypted gave no local URI for clip ${clip.id}`);
-  return streamFrom(resolveOnBase(localUri, context.baseUrl), context, {}, signal);
+  // No href: the clip's public URL from the media manager (local-uri.ts); it needs no auth.
+  return streamFrom(await localUrl(), context, {}, signal);
 }

@@ -1,5 +1,5 @@
 // One live connection to Scrypted: login, the engine.io socket at /endpoint/@scrypted/core/engine.io/api/, the
-// RPC peer, and the handshake (scrypted-protocol.md §7), which ends when the server pushes setSystemState.
+// RPC peer, and the handshake (docs/scrypted-protocol.md §7), which ends when the server pushes setSystemState.
 import type { Agent } from 'node:http';
 import { Socket } from 'engine.io-client';
 import { frameReceiver, sendFramed } from './rpc-framing.js';
@@ -45,6 +45,29 @@ export interface MediaManager {
   convertMediaObjectToBuffer(mediaObject: unknown, toMimeType: string): Promise<Buffer>;
 }
 
+/**
+ * engine.io reports a failed socket as a TransportError whose `description` is the websocket's error event, an
+ * object that is not an Error (its `error` field is); turning that into text gave "[object Object]".
+ */
+export function engineErrorCause(error: unknown): unknown {
+  const description = (error as { description?: unknown } | undefined)?.description;
+  const candidates = [(description as { error?: unknown } | undefined)?.error, description, error];
+  return candidates.find((candidate) => candidate instanceof Error) ?? candidates.find((candidate) => typeof candidate === 'string') ?? error;
+}
+
+function socketOpenError(error: unknown, baseUrl: string): Error {
+  const explained = explainTlsError(engineErrorCause(error));
+  if (explained.message.startsWith("Scrypted's TLS certificate")) return explained;
+  const message = explained.message === '[object Object]' || explained.message === '' ? 'no reason given' : explained.message;
+  if (/Unexpected server response: 401\b/.test(message)) {
+    return new Error(`Scrypted refused the login token on its socket (HTTP 401): check SCRYPTED_USER and SCRYPTED_PASSWORD`, { cause: error });
+  }
+  return new Error(
+    `cannot open the Scrypted socket at ${baseUrl}${ENGINE_PATH}/ (${message}): check SCRYPTED_HOST and that Scrypted is running`,
+    { cause: error },
+  );
+}
+
 export class ScryptedConnection {
   private closed = false;
 
@@ -84,7 +107,7 @@ export class ScryptedConnection {
       };
       socket.on('error', (error: unknown) => {
         clearTimeout(timer);
-        reject(explainTlsError((error as { description?: unknown }).description ?? error));
+        reject(socketOpenError(error, options.baseUrl));
       });
       socket.on('close', (reason: string) => {
         clearTimeout(timer);

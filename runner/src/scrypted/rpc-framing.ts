@@ -1,4 +1,4 @@
-// RPC messages over an engine.io socket (scrypted-protocol.md §4): a message is zero or more binary frames (its
+// RPC messages over an engine.io socket (docs/scrypted-protocol.md §4): a message is zero or more binary frames (its
 // sideband buffers, in order) followed by exactly one text frame holding the JSON.
 import type { RpcMessage } from './rpc-peer.js';
 

@@ -1,4 +1,4 @@
-// An RPC peer of Scrypted's protocol (scrypted-protocol.md §5-§6): apply, result, param, finalize; remote proxies
+// An RPC peer of Scrypted's protocol (docs/scrypted-protocol.md §5-§6): apply, result, param, finalize; remote proxies
 // with static props and oneway methods; objects exported by reference; sideband buffers; remote errors. Both ends
 // of a connection are such peers (the real server uses one implementation for both, server/src/rpc.ts).
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Value serialization of Scrypted's RPC (scrypted-protocol.md §6): applied to each top-level argument and
+// Value serialization of Scrypted's RPC (docs/scrypted-protocol.md §6): applied to each top-level argument and
 // return value only. Plain JSON goes through; Errors, Buffers and objects exported by reference are encoded.
 
 export interface SerializedProxy {

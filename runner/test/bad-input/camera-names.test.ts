@@ -4,7 +4,7 @@
 // UTF-8, the documented shape; and cameras whose names sanitize to the same text stay apart by their ids.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_SEGMENT_BYTES, objectName, sanitizeSegment } from '../../src/core/object-name.js';
+import { MAX_SEGMENT_BYTES, objectMetadata, objectName, sanitizeSegment, sharedFolders } from '../../src/core/object-name.js';
 import type { Camera, Clip } from '../../src/core/ports.js';
 
 const START = Date.UTC(2026, 10, 24, 3, 8, 22, 297);
@@ -57,6 +57,16 @@ const rows: NameRow[] = [
   { label: 'a URL', name: 'https://user:pw@nvr/x?y#z', segment: /^https_user_pw_nvr_x_y_z$/ },
   { label: 'a decomposed accent', name: 'Cafe\u0301', segment: /^Café$/ },
   { label: 'a percent-encoded traversal', name: '%2e%2e%2f%2e%2e', segment: /^2e_2e_2f_2e_2e$/ },
+  // Combining marks belong to their letters (issue 18 row 18): `कैमरा` must not become `क_मर`.
+  { label: 'Devanagari vowel signs', name: 'कैमरा', segment: /^कैमरा$/ },
+  { label: 'Devanagari with a nukta and a virama', name: 'दरवाज़ा क्षेत्र', segment: /^दरवाज़ा_क्षेत्र$/ },
+  { label: 'Tamil', name: 'முன் கேமரா', segment: /^முன்_கேமரா$/ },
+  { label: 'Thai tone marks', name: 'กล้องหน้าบ้าน', segment: /^กล้องหน้าบ้าน$/ },
+  { label: 'Vietnamese stacked diacritics, decomposed', name: 'Cu\u031b\u0309a tru\u031bo\u031b\u0301c', segment: /^Cửa_trước$/ },
+  { label: 'Hebrew with points', name: 'מַצְלֵמָה', segment: /^מַצְלֵמָה$/ },
+  { label: 'a mark with no letter', name: '\u0301\u0308 cam', segment: /^cam$/ },
+  { label: 'combining marks piled on one letter (Zalgo)', name: `Z${'\u0301\u0316'.repeat(200)}oo`, segment: /^\p{L}\p{M}*-[0-9a-f]{8}$/u },
+  { label: '2 KB of Devanagari', name: 'कैमरा'.repeat(140) },
 ];
 
 const prefixes = ['', 'site', '../../etc', '/a/./b/', 'x\u0000y/\n/..', '🏠', `${'p'.repeat(100)}/${'q'.repeat(100)}`];
@@ -94,6 +104,10 @@ describe('camera names in object names (table)', () => {
       if (row.segment) assert.match(segment, row.segment);
       assert.ok(Buffer.byteLength(segment) <= MAX_SEGMENT_BYTES, `camera segment of ${Buffer.byteLength(segment)} bytes`);
       if (Buffer.byteLength(row.name) > MAX_SEGMENT_BYTES && segment.length > 9) assert.match(segment, /-[0-9a-f]{8}$/, 'a cut segment must be tagged');
+      // The name metadata: valid UTF-16 (no half surrogate pair), bounded, a start of the name cut between graphemes.
+      const metadata = objectMetadata(camera, clip);
+      assert.doesNotMatch(metadata.cameraName ?? '', /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+      assert.ok(Buffer.byteLength(metadata.cameraName ?? '') <= 512);
       for (const prefix of prefixes) {
         const name = objectName(camera, clip, prefix);
         assertSafeObjectName(name, segment, prefix);
@@ -119,6 +133,16 @@ describe('cameras whose names sanitize to the same text', () => {
       // camera segments are equal.
       for (const [index, object] of objects.entries()) {
         assertSafeObjectName(object, sanitizeSegment(cameras[index]?.name ?? '', 'camera'), '');
+      }
+      // Where their folders are the same, the run warns: one shared folder naming every camera of the group.
+      // (Names with nothing usable each get their own camera-{hash} folder.)
+      const folders = new Set(cameras.map((camera) => sanitizeSegment(camera.name, 'camera')));
+      const shared = sharedFolders(cameras);
+      if (folders.size === 1) {
+        assert.equal(shared.length, 1);
+        assert.deepEqual(shared[0]?.cameras.map((camera) => camera.id), cameras.map((camera) => camera.id));
+      } else {
+        assert.deepEqual(shared, []);
       }
     });
   }

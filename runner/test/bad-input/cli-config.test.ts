@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../support/cli-process.js';
+import { startScryptedTestServer } from '../scrypted-server/server.js';
 import { startGrpcDenyServer } from './grpc-deny-server.js';
 
 const PASSWORD = 'pw-CliTable-5521-never-print';
@@ -75,6 +76,14 @@ const rows: CliRow[] = [
     change: () => ({ GCS_ENDPOINT: `ftp://127.0.0.1:${port}` }),
     named: ['GCS_ENDPOINT'],
   },
+  // Issue 18 row 17: configuration the README promises to refuse at start.
+  { name: 'a quoted Scrypted host', args: ['check'], change: () => ({ SCRYPTED_HOST: `"http://127.0.0.1:${port}"` }), named: ['SCRYPTED_HOST'] },
+  { name: 'a Scrypted host with a path that would be dropped', args: ['run'], change: () => ({ SCRYPTED_HOST: `http://127.0.0.1:${port}/scrypted` }), named: ['SCRYPTED_HOST'] },
+  { name: 'a bucket name with the goog prefix', args: ['run'], change: () => ({ GCS_BUCKET_NAME: 'goog-nvr-clips' }), named: ['GCS_BUCKET_NAME'] },
+  { name: 'a bucket name with a misspelt google', args: ['check'], change: () => ({ GCS_BUCKET_NAME: 'nvr-g00gle-clips' }), named: ['GCS_BUCKET_NAME'] },
+  { name: 'an IP-like bucket name', args: ['run'], change: () => ({ GCS_BUCKET_NAME: '192.168.5.4' }), named: ['GCS_BUCKET_NAME'] },
+  { name: 'a reserved state collection', args: ['status'], change: () => ({ STATE_DOCUMENT: '__nvr__/home' }), named: ['STATE_DOCUMENT'] },
+  { name: 'a password of blanks', args: ['run'], change: () => ({ SCRYPTED_PASSWORD: '   ' }), named: ['SCRYPTED_PASSWORD'] },
   {
     name: 'a Scrypted URL that carries the password',
     args: ['run'],
@@ -106,6 +115,23 @@ describe('the real CLI with a bad configuration (table)', () => {
       assert.ok(!existsSync(env.HEARTBEAT_FILE ?? join(dir, 'heartbeat')), 'the heartbeat file was written');
     });
   }
+
+  it('a password with a trailing space is sent verbatim (the Scrypted test server accepts it; trimmed, it would not)', async () => {
+    const password = `${PASSWORD} `;
+    const scrypted = await startScryptedTestServer({ cameras: [], password });
+    const firestore = await startGrpcDenyServer();
+    try {
+      const env = {
+        ...baseEnv(), SCRYPTED_HOST: scrypted.baseUrl, SCRYPTED_USER: scrypted.username, SCRYPTED_PASSWORD: password, FIRESTORE_EMULATOR_HOST: firestore.host, GCS_MAX_ATTEMPTS: '1', SCRYPTED_TIMEOUT_SECONDS: '5',
+      };
+      const verbatim = await runCli(['check'], env, 90_000);
+      assert.match(verbatim.stdout, /^ok {6}scrypted/m, `${verbatim.stdout}${verbatim.stderr}`);
+      const trimmed = await runCli(['check'], { ...env, SCRYPTED_PASSWORD: PASSWORD }, 90_000);
+      assert.match(trimmed.stdout, /^FAILED {2}scrypted/m, 'the server accepted a password without its trailing space');
+    } finally {
+      await Promise.all([scrypted.close(), firestore.close()]);
+    }
+  });
 
   it('the listening server does count connections (so the zero above can fail)', async () => {
     const firestore = await startGrpcDenyServer();

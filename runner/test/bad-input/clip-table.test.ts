@@ -9,10 +9,14 @@ import { planCameraClips, type CameraPlan, type PlanSettings } from '../../src/c
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
 import type { Camera, CameraState, Clip } from '../../src/core/ports.js';
+import { clipKey } from '../../src/core/state-limits.js';
+import { emptyCamera } from '../../src/core/watermark.js';
 
 const MINUTE = 60_000;
 const YEAR = 365 * 24 * 60 * MINUTE;
-const settings: PlanSettings = { lookbackMs: 60 * MINUTE, settleMs: MINUTE, openClipMaxMs: 60 * MINUTE };
+const HOUR = 60 * MINUTE;
+/** CLIP_MAX_HOURS at its default: 24 h. */
+const settings: PlanSettings = { lookbackMs: 60 * MINUTE, settleMs: MINUTE, openClipMaxMs: 24 * HOUR };
 const now = Date.UTC(2026, 10, 24, 4, 0, 0);
 const camera: Camera = { id: 'cam-1', name: 'Front Door' };
 /** The watermark of a camera whose last clip ended 30 minutes ago: the window starts 90 minutes ago. */
@@ -57,9 +61,10 @@ const rows: ClipRow[] = [
   { name: 'duration null (JSON from RPC)', listed: [clip('a', tenMinutesAgo, null)], where: 'invalid', reason: /duration null\)$/ },
   { name: 'duration a numeric string', listed: [clip('a', tenMinutesAgo, '30000')], where: 'invalid', reason: /duration 30000\)$/ },
   { name: 'both times NaN', listed: [clip('a', Number.NaN, Number.NaN)], where: 'invalid', reason: /startTime NaN, duration NaN/ },
-  // absent duration: documented as still recording until openClipMaxMs after its start
+  // absent duration: documented as still recording (holding the watermark) until CLIP_MAX_HOURS after its start
   { name: 'duration absent, started 10 minutes ago', listed: [clip('a', tenMinutesAgo, undefined)], where: 'stillRecording' },
-  { name: 'duration absent, started 61 minutes ago', listed: [clip('a', now - 61 * MINUTE, undefined)], where: 'toBackup' },
+  { name: 'duration absent, started 23 hours ago', listed: [clip('a', now - 23 * HOUR, undefined)], where: 'stillRecording', watermark: now - 24 * HOUR },
+  { name: 'duration absent, started 24 hours and a minute ago', listed: [clip('a', now - 24 * HOUR - MINUTE, undefined)], where: 'toBackup', watermark: now - 25 * HOUR },
   { name: 'duration 0', listed: [clip('a', tenMinutesAgo, 0)], where: 'toBackup' },
   // ids
   { name: 'empty id', listed: [clip('', tenMinutesAgo, 30_000)], where: 'invalid', reason: /^empty clip id$/ },
@@ -92,7 +97,7 @@ const rows: ClipRow[] = [
   {
     name: 'a duplicate of a clip already in the bucket',
     listed: [good('a', 40), good('a', 40)],
-    state: { name: 'Front Door', lastTimestamp: watermark, recentClips: { a: now - 40 * MINUTE + 30_000 } },
+    state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey('a'), now - 40 * MINUTE + 30_000]]) },
     where: 'alreadyInBucket',
     duplicates: 1,
     check: (plan) => assert.equal(plan.alreadyInBucket.length, 1),
@@ -104,14 +109,35 @@ const rows: ClipRow[] = [
     duplicates: 0,
     check: (plan) => assert.equal(plan.toBackup.length, 2),
   },
-  // absurd sizes and times
-  { name: 'a duration of 10 years that started an hour ago', listed: [clip('a', now - 60 * MINUTE, 10 * YEAR)], where: 'stillRecording' },
-  { name: 'a duration of Number.MAX_VALUE', listed: [clip('a', tenMinutesAgo, Number.MAX_VALUE)], where: 'stillRecording' },
-  { name: 'a start in the far future (year 2200)', listed: [clip('a', Date.UTC(2200, 0, 1), 30_000)], where: 'stillRecording' },
-  { name: 'a start beyond the Date range (9e15 ms)', listed: [clip('a', 9e15, 30_000)], where: 'stillRecording' },
-  { name: 'a start at Number.MAX_SAFE_INTEGER, no duration', listed: [clip('a', Number.MAX_SAFE_INTEGER, undefined)], where: 'stillRecording' },
-  { name: 'a start at Number.MAX_VALUE', listed: [clip('a', Number.MAX_VALUE, 30_000)], where: 'stillRecording' },
-  { name: 'a 10-year clip that ended 10 years ago', listed: [clip('a', now - 20 * YEAR, 10 * YEAR)], where: 'outsideWindow' },
+  // ids that name members of Object.prototype or that Firestore cannot hold as field names: planned like any
+  // other, whether or not the state records other clips (row 3 of issue 18: `recentClips` was a plain object)
+  ...['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__x__', 'x'.repeat(5000), 'lone\uD800', 'a.b.c'].flatMap((id): ClipRow[] => [
+    { name: `id ${JSON.stringify(id.slice(0, 20))}, empty state`, listed: [good(id)], state: emptyCamera('Front Door', watermark), where: 'toBackup' },
+    {
+      name: `id ${JSON.stringify(id.slice(0, 20))}, the state records another clip`,
+      listed: [good(id)],
+      state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey('other'), now - 40 * MINUTE]]) },
+      where: 'toBackup',
+    },
+    {
+      name: `id ${JSON.stringify(id.slice(0, 20))}, recorded as landed`,
+      listed: [good(id)],
+      state: { ...emptyCamera('Front Door', watermark), recentClips: new Map([[clipKey(id), now - 10 * MINUTE + 30_000]]) },
+      where: 'alreadyInBucket',
+    },
+  ]),
+  // absurd sizes and times: reported as invalid (counted, the run exits 1), never "still recording" for ever
+  { name: 'a duration of 10 years that started an hour ago', listed: [clip('a', now - 60 * MINUTE, 10 * YEAR)], where: 'invalid', reason: /^implausible duration \(87600 h, more than CLIP_MAX_HOURS=24 h\)$/ },
+  { name: 'a duration of Number.MAX_VALUE', listed: [clip('a', tenMinutesAgo, Number.MAX_VALUE)], where: 'invalid', reason: /^implausible duration/ },
+  { name: 'a duration just over CLIP_MAX_HOURS', listed: [clip('a', now - 25 * HOUR, 24 * HOUR + 1000)], where: 'invalid', reason: /^implausible duration/, watermark: now - 2 * HOUR },
+  { name: 'a duration of exactly CLIP_MAX_HOURS is planned', listed: [clip('a', now - 24 * HOUR - 10 * MINUTE, 24 * HOUR)], where: 'toBackup' },
+  { name: 'a start in the far future (year 2200)', listed: [clip('a', Date.UTC(2200, 0, 1), 30_000)], where: 'invalid', reason: /^starts in the future \(startTime \d+, [\d.e+]+ h after now: is a clock wrong\?\)$/ },
+  { name: 'a start beyond the Date range (9e15 ms)', listed: [clip('a', 9e15, 30_000)], where: 'invalid', reason: /^starts in the future/ },
+  { name: 'a start at Number.MAX_SAFE_INTEGER, no duration', listed: [clip('a', Number.MAX_SAFE_INTEGER, undefined)], where: 'invalid', reason: /^starts in the future/ },
+  { name: 'a start at Number.MAX_VALUE', listed: [clip('a', Number.MAX_VALUE, 30_000)], where: 'invalid', reason: /^starts in the future/ },
+  { name: 'a start 6 minutes ahead (beyond the 5-minute skew allowance)', listed: [clip('a', now + 6 * MINUTE, undefined)], where: 'invalid', reason: /^starts in the future/ },
+  { name: 'a start 2 minutes ahead (clock skew): still recording', listed: [clip('a', now + 2 * MINUTE, undefined)], where: 'stillRecording' },
+  { name: 'a 10-year clip that ended 10 years ago', listed: [clip('a', now - 20 * YEAR, 10 * YEAR)], where: 'invalid', reason: /^implausible duration/ },
   { name: 'startTime 0 (the epoch) with a watermark', listed: [clip('a', 0, 30_000)], where: 'outsideWindow' },
   {
     name: 'startTime 0 with watermark 0 is planned, named in 1970',
@@ -146,6 +172,14 @@ function assertInvariants(plan: CameraPlan, listed: readonly Clip[]): void {
   const sorted = [...plan.toBackup].sort((a, b) => a.startTime - b.startTime);
   assert.deepEqual(plan.toBackup.map((c) => c.id), sorted.map((c) => c.id), 'toBackup is not chronological');
   for (const entry of plan.invalid) assert.ok(entry.reason.length > 0 && listed.includes(entry.clip));
+  // The watermark moves over exactly the planned, landed and still-recording clips, in order; never an invalid one.
+  const expected = [...plan.toBackup, ...plan.alreadyInBucket, ...plan.stillRecording];
+  assert.equal(plan.watermarkSequence.length, expected.length);
+  for (const held of expected) assert.ok(plan.watermarkSequence.includes(held), `${held.id} missing from the watermark sequence`);
+  for (const [index, entry] of plan.watermarkSequence.entries()) {
+    const next = plan.watermarkSequence[index + 1];
+    if (next) assert.ok(entry.startTime <= next.startTime, 'the watermark sequence is not chronological');
+  }
   const placed = plan.toBackup.length + plan.stillRecording.length + plan.alreadyInBucket.length + plan.invalid.length + plan.duplicates;
   assert.ok(placed <= listed.length, 'a clip was counted twice');
 }
@@ -168,7 +202,8 @@ describe('clip planning bad-input table', () => {
 
   it('every bad clip of the table listed together with good ones: only the good ones are planned, in order', () => {
     const bad = rows.filter((row) => row.where === 'invalid').map((row) => row.listed[0] as Clip);
-    const absurd = rows.filter((row) => row.where === 'stillRecording').map((row, index) => ({ ...(row.listed[0] as Clip), id: `absurd-${index}` }));
+    // Still-recording rows of the table's default watermark (the others are only inside their own window).
+    const absurd = rows.filter((row) => row.where === 'stillRecording' && row.watermark === undefined).map((row, index) => ({ ...(row.listed[0] as Clip), id: `absurd-${index}` }));
     const listed = [good('late', 5), ...bad, good('early', 30), ...absurd, good('mid', 20)];
     const plan = planCameraClips(listed, undefined, watermark, now, settings);
     assert.deepEqual(plan.toBackup.map((c) => c.id), ['early', 'mid', 'late']);

@@ -105,14 +105,23 @@ const refused: RefusedRow[] = [
   { variable: 'SCRYPTED_HOST', value: 'nvr.local:99999', says: /^is not a URL or host:port: "nvr.local:99999"$/ },
   { variable: 'SCRYPTED_HOST', value: 'http://nvr local', says: /^is not a URL or host:port/ },
   { variable: 'SCRYPTED_HOST', value: `https://backup:${PASSWORD}@nvr:10443`, says: /^must not carry credentials/ },
+  // Quotes from a shell habit: values are taken as written (.env files and docker do not strip them alike)
+  ...['"https://192.168.1.10:10443"', "'nvr.local:10443'", '"nvr.local"', 'https://nvr.local:10443"'].map(
+    (value): RefusedRow => ({ variable: 'SCRYPTED_HOST', value, says: /^contains quotes \(.*\): values are taken as written, remove the quotes$/ }),
+  ),
+  // A path (or query, fragment) the runner would drop: the Scrypted endpoints live at the server's root
+  ...['https://nvr.local:10443/endpoint/@scrypted/core', 'nvr.local:10443/scrypted', 'https://nvr.local/?x=1', 'https://nvr.local/#top', 'https://nvr.local?'].map(
+    (value): RefusedRow => ({ variable: 'SCRYPTED_HOST', value, says: /^has a path, query or fragment \(.*\) that would be ignored: the runner talks to the server's root, give only https:\/\/host:port$/ }),
+  ),
   // SCRYPTED_USER
   missing('SCRYPTED_USER'),
   empty('SCRYPTED_USER'),
   empty('SCRYPTED_USER', '\t \n'),
   // SCRYPTED_PASSWORD
   missing('SCRYPTED_PASSWORD'),
-  empty('SCRYPTED_PASSWORD'),
-  empty('SCRYPTED_PASSWORD', '    '),
+  { variable: 'SCRYPTED_PASSWORD', value: '', says: /^must not be empty or only blanks/ },
+  { variable: 'SCRYPTED_PASSWORD', value: '    ', says: /^must not be empty or only blanks .*it is taken verbatim\)$/ },
+  { variable: 'SCRYPTED_PASSWORD', value: '\t\n', says: /^must not be empty or only blanks/ },
   // ALLOW_SELF_SIGNED
   { variable: 'ALLOW_SELF_SIGNED', value: 'maybe', says: /^must be true or false, got "maybe"$/ },
   { variable: 'ALLOW_SELF_SIGNED', value: '2', says: /^must be true or false, got "2"$/ },
@@ -123,6 +132,8 @@ const refused: RefusedRow[] = [
   { variable: 'SCRYPTED_CA_FILE', value: files.notCa, says: /^names a file that is not a PEM certificate: / },
   // SCRYPTED_TIMEOUT_SECONDS
   ...wholeNumber('SCRYPTED_TIMEOUT_SECONDS'),
+  // SCRYPTED_FETCH_RETRY_SECONDS
+  ...wholeNumber('SCRYPTED_FETCH_RETRY_SECONDS'),
   // GCS_PROJECT_ID
   missing('GCS_PROJECT_ID'),
   empty('GCS_PROJECT_ID'),
@@ -133,7 +144,16 @@ const refused: RefusedRow[] = [
   missing('GCS_BUCKET_NAME'),
   empty('GCS_BUCKET_NAME'),
   ...['Not A Bucket', 'UPPER', 'ab', 'a..b', '-leading', 'trailing-', '.dot', 'gs://demo-bucket', 'demo/bucket', `b${'x'.repeat(222)}`, 'bücket'].map(
-    (value): RefusedRow => ({ variable: 'GCS_BUCKET_NAME', value, says: /^is not a valid bucket name \(3-222 characters/ }),
+    (value): RefusedRow => ({ variable: 'GCS_BUCKET_NAME', value, says: /^is not a valid bucket name \(3-63 characters, or up to 222 with dots/ }),
+  ),
+  // What GCS forbids besides the characters (https://cloud.google.com/storage/docs/buckets#naming)
+  { variable: 'GCS_BUCKET_NAME', value: `b${'x'.repeat(63)}`, says: /^is not a valid bucket name \(3-63 characters, or up to 222 with dots.*\), it has 64$/ },
+  { variable: 'GCS_BUCKET_NAME', value: `${'a'.repeat(64)}.example.com`, says: /^is not a valid bucket name \(each dot-separated part must be 1-63 characters\)$/ },
+  { variable: 'GCS_BUCKET_NAME', value: Array.from({ length: 4 }, () => 'a'.repeat(55)).join('.'), says: /it has 223$/ },
+  ...['192.168.5.4', '10.0.0.1', '1.2.3.4'].map((value): RefusedRow => ({ variable: 'GCS_BUCKET_NAME', value, says: /^is not a valid bucket name \(GCS refuses names that look like an IP address\)$/ })),
+  ...['goog-backups', 'googbucket', 'goog'].map((value): RefusedRow => ({ variable: 'GCS_BUCKET_NAME', value, says: /^is not a valid bucket name \(GCS refuses names that begin with "goog"\)$/ })),
+  ...['my-google-clips', 'nvr-g00gle', 'home-go0gl3', 'clips.gooogle.example', 'backup-g0ogle'].map(
+    (value): RefusedRow => ({ variable: 'GCS_BUCKET_NAME', value, says: /^is not a valid bucket name \(GCS refuses names that contain "google" or a close misspelling\)$/ }),
   ),
   // GCS_KEYFILE_PATH
   { variable: 'GCS_KEYFILE_PATH', value: join(dir, 'no-such-key.json'), says: /^names a file that does not exist: .*no-such-key\.json$/ },
@@ -171,6 +191,12 @@ const refused: RefusedRow[] = [
   ...['only-a-collection', 'a/b/c', '/a/b', 'a/b/', 'a//b', 'a/b/c/d/e'].map(
     (value): RefusedRow => ({ variable: 'STATE_DOCUMENT', value, says: /^must be a document path with an even number of segments/ }),
   ),
+  // Ids Firestore reserves or forbids (https://firebase.google.com/docs/firestore/quotas#collections_documents_and_fields)
+  ...['__nvr__/home', '__x__/home', 'nvr-backup/__home__', 'a/b/____/c', 'nvr/home/__id7__/x'].map(
+    (value): RefusedRow => ({ variable: 'STATE_DOCUMENT', value, says: /^uses the reserved id "__.*__" \(Firestore reserves ids matching __\.\*__\); choose another/ }),
+  ),
+  ...['./home', 'nvr-backup/..'].map((value): RefusedRow => ({ variable: 'STATE_DOCUMENT', value, says: /^uses the id "\.\.?", which Firestore forbids/ })),
+  { variable: 'STATE_DOCUMENT', value: `nvr-backup/${'h'.repeat(1501)}`, says: /^has an id longer than 1500 bytes/ },
   // OBJECT_PREFIX
   ...['..', '../..', '/', '\\..\\', ' . / .. '].map(
     (value): RefusedRow => ({ variable: 'OBJECT_PREFIX', value, says: /^has no usable path segment/ }),
@@ -181,6 +207,7 @@ const refused: RefusedRow[] = [
   ...wholeNumber('UPLOAD_CONCURRENCY'),
   ...wholeNumber('LOOKBACK_MINUTES'),
   ...wholeNumber('SETTLE_SECONDS'),
+  ...wholeNumber('CLIP_MAX_HOURS'),
   ...wholeNumber('BACKFILL_HOURS'),
   ...wholeNumber('LEASE_SECONDS'),
   // LOG_LEVEL
@@ -198,7 +225,21 @@ const accepted: AcceptedRow[] = [
   { variable: 'SCRYPTED_CA_FILE', value: '', check: (c) => assert.equal(c.scrypted.caFile, undefined) },
   { variable: 'SCRYPTED_CA_FILE', value: files.goodCa, check: (c) => assert.equal(c.scrypted.caFile, files.goodCa) },
   { variable: 'SCRYPTED_TIMEOUT_SECONDS', value: '', check: (c) => assert.equal(c.scrypted.timeoutMs, 30_000) },
+  { variable: 'SCRYPTED_FETCH_RETRY_SECONDS', value: '', check: (c) => assert.equal(c.scrypted.fetchRetryMs, 60_000) },
+  { variable: 'SCRYPTED_FETCH_RETRY_SECONDS', value: '0', check: (c) => assert.equal(c.scrypted.fetchRetryMs, 0) },
   { variable: 'SCRYPTED_HOST', value: 'nvr.local:10443', check: (c) => assert.equal(c.scrypted.baseUrl, 'https://nvr.local:10443') },
+  { variable: 'SCRYPTED_HOST', value: 'https://nvr.local:10443/', check: (c) => assert.equal(c.scrypted.baseUrl, 'https://nvr.local:10443') },
+  // Passwords are taken verbatim: leading and trailing blanks are part of them.
+  { variable: 'SCRYPTED_PASSWORD', value: ' pw with spaces  ', check: (c) => assert.equal(c.scrypted.password, ' pw with spaces  ') },
+  { variable: 'SCRYPTED_PASSWORD', value: 'ends-in-tab\t', check: (c) => assert.equal(c.scrypted.password, 'ends-in-tab\t') },
+  { variable: 'GCS_BUCKET_NAME', value: `${'a'.repeat(63)}`, check: (c) => assert.equal(c.gcs.bucket, 'a'.repeat(63)) },
+  { variable: 'GCS_BUCKET_NAME', value: 'clips.example.com', check: (c) => assert.equal(c.gcs.bucket, 'clips.example.com') },
+  { variable: 'GCS_BUCKET_NAME', value: `${Array.from({ length: 3 }, () => 'a'.repeat(63)).join('.')}.${'b'.repeat(30)}`, check: (c) => assert.equal(c.gcs.bucket.length, 222) },
+  { variable: 'GCS_BUCKET_NAME', value: 'nvr_clips-home', check: (c) => assert.equal(c.gcs.bucket, 'nvr_clips-home') },
+  { variable: 'GCS_BUCKET_NAME', value: '192.168.5.4.clips', check: (c) => assert.equal(c.gcs.bucket, '192.168.5.4.clips') },
+  { variable: 'STATE_DOCUMENT', value: 'nvr-backup/__home', check: (c) => assert.equal(c.firestore.documentPath, 'nvr-backup/__home') },
+  { variable: 'CLIP_MAX_HOURS', value: '', check: (c) => assert.equal(c.clipMaxMs, 24 * 3_600_000) },
+  { variable: 'CLIP_MAX_HOURS', value: '6', check: (c) => assert.equal(c.clipMaxMs, 6 * 3_600_000) },
   { variable: 'GCS_KEYFILE_PATH', value: '', check: (c) => assert.equal(c.gcs.keyFilename, undefined) },
   { variable: 'GCS_KEYFILE_PATH', value: files.goodKey, check: (c) => assert.equal(c.gcs.keyFilename, files.goodKey) },
   { variable: 'GCS_ENDPOINT', value: '', check: (c) => assert.equal(c.gcs.apiEndpoint, undefined) },

@@ -7,7 +7,12 @@ import type { Camera, Clip, ClipSource } from '../../src/core/ports.js';
 
 export interface ClipSourceFixture {
   source: ClipSource;
-  expected: { cameras: Camera[]; clipsByCamera: Record<string, Array<{ clip: Clip; sha256: string }>> };
+  expected: {
+    cameras: Camera[];
+    clipsByCamera: Record<string, Array<{ clip: Clip; sha256: string }>>;
+    /** Listed clips that can only be had as a stream (e.g. an ffmpeg input): probed and opened as unsupported. */
+    unsupportedByCamera?: Record<string, Clip[]>;
+  };
   teardown(): Promise<void>;
 }
 
@@ -35,7 +40,8 @@ export function clipSourceConformance(name: string, setup: () => Promise<ClipSou
     it('lists every clip of each camera for a wide window, with its times', async () => {
       for (const camera of fixture.expected.cameras) {
         const listed = await fixture.source.listClips(camera, { startTime: 0, endTime: Date.now() + 60_000 });
-        const expected = fixture.expected.clipsByCamera[camera.id] ?? [];
+        const unsupported = (fixture.expected.unsupportedByCamera?.[camera.id] ?? []).map((clip) => ({ clip }));
+        const expected = [...(fixture.expected.clipsByCamera[camera.id] ?? []), ...unsupported];
         assert.deepEqual(listed.map((c) => c.id).sort(), expected.map((e) => e.clip.id).sort());
         for (const clip of listed) {
           const want = expected.find((e) => e.clip.id === clip.id)?.clip;
@@ -55,6 +61,21 @@ export function clipSourceConformance(name: string, setup: () => Promise<ClipSou
         for (const { clip, sha256: expected } of fixture.expected.clipsByCamera[camera.id] ?? []) {
           assert.equal(await sha256(fixture.source, camera, clip), expected, clip.id);
           assert.equal(await sha256(fixture.source, camera, clip), expected, `${clip.id} (second open)`);
+        }
+      }
+    });
+
+    it('probes every streamable clip as supported, and every stream-only clip as unsupported, which opens as UnsupportedClipError', async () => {
+      for (const camera of fixture.expected.cameras) {
+        const listed = await fixture.source.listClips(camera, { startTime: 0, endTime: Date.now() + 60_000 });
+        for (const { clip } of fixture.expected.clipsByCamera[camera.id] ?? []) {
+          assert.deepEqual(await fixture.source.probeClip(camera, listed.find((c) => c.id === clip.id) ?? clip), { supported: true }, clip.id);
+        }
+        for (const clip of fixture.expected.unsupportedByCamera?.[camera.id] ?? []) {
+          const probe = await fixture.source.probeClip(camera, listed.find((c) => c.id === clip.id) ?? clip);
+          assert.equal(probe.supported, false, clip.id);
+          assert.ok(!probe.supported && probe.reason.length > 0);
+          await assert.rejects(fixture.source.openClip(camera, clip), (error: Error) => error.name === 'UnsupportedClipError');
         }
       }
     });

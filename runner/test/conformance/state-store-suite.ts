@@ -3,6 +3,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { CameraAdvance, StateStore } from '../../src/core/ports.js';
+import { clipKey } from '../../src/core/state-limits.js';
+
+/** recentClips as the state keeps it: keyed by clipKey(id). */
+const recent = (byId: Record<string, number>) => new Map(Object.entries(byId).map(([id, end]) => [clipKey(id), end]));
 
 export interface StateStoreFixture {
   store: StateStore;
@@ -15,7 +19,7 @@ const advance = (cameraId: string, lastTimestamp: number, landed: Record<string,
   cameraId,
   name: `camera ${cameraId}`,
   lastTimestamp,
-  landed,
+  landed: new Map(Object.entries(landed)),
   forgetBefore,
 });
 
@@ -32,35 +36,35 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
     it('creates the document with watermark 0, no cameras and no lease', async () => {
       const state = await fixture.store.read();
       assert.equal(state.lastTimestamp, 0);
-      assert.deepEqual(state.cameras, {});
+      assert.equal(state.cameras.size, 0);
       assert.equal(state.lease, undefined);
     });
 
     it('moves a camera forward and never back', async () => {
       await fixture.store.advanceCamera(advance('a', 1000, { c1: 1000 }));
       const back = await fixture.store.advanceCamera(advance('a', 500, { c0: 500 }));
-      assert.equal(back.cameras.a?.lastTimestamp, 1000);
-      assert.deepEqual(back.cameras.a?.recentClips, { c1: 1000, c0: 500 });
-      assert.equal((await fixture.store.read()).cameras.a?.name, 'camera a');
+      assert.equal(back.cameras.get('a')?.lastTimestamp, 1000);
+      assert.deepEqual(back.cameras.get('a')?.recentClips, recent({ c1: 1000, c0: 500 }));
+      assert.equal((await fixture.store.read()).cameras.get('a')?.name, 'camera a');
     });
 
     it('forgets recent clip ids that ended before forgetBefore', async () => {
       await fixture.store.advanceCamera(advance('a', 1000, { old: 100, mid: 600 }));
       const state = await fixture.store.advanceCamera(advance('a', 2000, { fresh: 2000 }, 500));
-      assert.deepEqual(state.cameras.a?.recentClips, { mid: 600, fresh: 2000 });
+      assert.deepEqual(state.cameras.get('a')?.recentClips, recent({ mid: 600, fresh: 2000 }));
     });
 
     it('keeps camera ids that are not plain field names', async () => {
       await fixture.store.advanceCamera(advance('cam.with.dots/and/slashes', 42));
-      assert.equal((await fixture.store.read()).cameras['cam.with.dots/and/slashes']?.lastTimestamp, 42);
+      assert.equal((await fixture.store.read()).cameras.get('cam.with.dots/and/slashes')?.lastTimestamp, 42);
     });
 
     it('keeps both cameras when two advance in parallel, document-level watermark = minimum, never back', async () => {
       await Promise.all([fixture.store.advanceCamera(advance('a', 0)), fixture.store.advanceCamera(advance('b', 0))]);
       await Promise.all([fixture.store.advanceCamera(advance('a', 300)), fixture.store.advanceCamera(advance('b', 200))]);
       let state = await fixture.store.read();
-      assert.equal(state.cameras.a?.lastTimestamp, 300);
-      assert.equal(state.cameras.b?.lastTimestamp, 200);
+      assert.equal(state.cameras.get('a')?.lastTimestamp, 300);
+      assert.equal(state.cameras.get('b')?.lastTimestamp, 200);
       assert.equal(state.lastTimestamp, 200);
       state = await fixture.store.advanceCamera(advance('c', 50));
       assert.equal(state.lastTimestamp, 200, 'a camera joining with an older watermark does not pull it back');
@@ -105,8 +109,44 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
       };
       await Promise.all([sequence(one.reverse()), sequence(two)]);
       const state = await fixture.store.read();
-      assert.equal(state.cameras.a?.lastTimestamp, 1000);
-      assert.equal(Object.keys(state.cameras.a?.recentClips ?? {}).length, 10, 'no landed clip id lost');
+      assert.equal(state.cameras.get('a')?.lastTimestamp, 1000);
+      assert.equal(state.cameras.get('a')?.recentClips.size, 10, 'no landed clip id lost');
+    });
+
+    it('a wrong object holds the camera\'s watermark before its clip until a right copy is recorded', async () => {
+      await fixture.store.advanceCamera(advance('m', 100));
+      await fixture.store.recordClipIssue('m', 'camera m', { kind: 'mismatch', clipId: '__proto__', startTime: 150, end: 200, wrongObject: 'm/x.mp4', at: 1 });
+      let state = await fixture.store.advanceCamera(advance('m', 500, { __proto__: 200, later: 500 }));
+      assert.equal(state.cameras.get('m')?.lastTimestamp, 199, 'not past the clip whose object has wrong bytes');
+      await fixture.store.recordClipIssue('m', 'camera m', { kind: 'mismatch-retry-failed', clipId: '__proto__', object: 'm/x_r1.mp4', at: 2 });
+      await fixture.store.recordClipIssue('m', 'camera m', { kind: 'right-copy', clipId: '__proto__', object: 'm/x_r2.mp4', at: 3 });
+      state = await fixture.store.advanceCamera(advance('m', 500));
+      assert.equal(state.cameras.get('m')?.lastTimestamp, 500);
+      const [record] = state.cameras.get('m')?.mismatches ?? [];
+      assert.deepEqual(
+        { clipId: record?.clipId, wrong: record?.wrongObject, attempts: record?.attempts, right: record?.rightCopy },
+        { clipId: '__proto__', wrong: 'm/x.mp4', attempts: 1, right: 'm/x_r2.mp4' },
+      );
+    });
+
+    it('counts unsupported clips and keeps the last five', async () => {
+      for (let i = 0; i < 7; i += 1) {
+        await fixture.store.recordClipIssue('u', 'camera u', { kind: 'unsupported', clipId: `clip-${i}`, startTime: i, reason: 'ffmpeg only', at: i });
+      }
+      const unsupported = (await fixture.store.read()).cameras.get('u')?.unsupported;
+      assert.equal(unsupported?.count, 7);
+      assert.deepEqual(unsupported?.recent.map((entry) => entry.clipId), ['clip-2', 'clip-3', 'clip-4', 'clip-5', 'clip-6']);
+    });
+
+    it('a camera no run has listed for a week stops holding the site watermark back', async () => {
+      const week = 7 * 24 * 3_600_000;
+      const now = Date.now();
+      await fixture.store.advanceCamera({ ...advance('gone', 100), at: now - 2 * week });
+      await fixture.store.advanceCamera({ ...advance('here', 5000), at: now });
+      await fixture.store.recordRun({ startedAt: now, finishedAt: now, uploaded: 0, existing: 0, failed: 0, bytes: 0 }, ['here']);
+      const state = await fixture.store.read();
+      assert.equal(state.lastTimestamp, 5000);
+      assert.equal(state.cameras.get('gone')?.lastTimestamp, 100, 'its own watermark still tells the truth');
     });
 
     it('stores the last run counters', async () => {

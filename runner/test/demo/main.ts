@@ -4,6 +4,11 @@
 import { runCli } from '../support/cli-process.js';
 import { demoCameras, startLocalStack } from '../support/local-stack.js';
 import { formatBytes } from '../../src/job/tally.js';
+import { startBrowseServer } from '../../src/restore/browse-server.js';
+import { GcsReader } from '../../src/restore/gcs-reader.js';
+
+/** `--browse`: after the demo, serve the browse page on its clips until Ctrl-C. */
+const browse = process.argv.includes('--browse');
 
 function progress(line: string): void {
   let entry: Record<string, unknown>;
@@ -54,6 +59,24 @@ try {
   console.log('\n$ nvr-backup status');
   const status = await runCli(['status'], stack.env);
   process.stdout.write(status.stdout);
+
+  // Restore side: `find` reads object names and metadata with read access (here the GCS test server).
+  console.log('\n$ nvr-backup find --since 3h');
+  const find = await runCli(['find', '--since', '3h'], { GCS_BUCKET_NAME: stack.bucket, GCS_ENDPOINT: stack.gcs.endpoint, TZ: process.env.TZ ?? '' });
+  process.stdout.write(find.stdout + find.stderr);
+  if (find.code !== 0) exitCode = find.code ?? 1;
+
+  if (browse) {
+    const reader = new GcsReader({ bucket: stack.bucket, apiEndpoint: stack.gcs.endpoint, objectPrefix: '', keyFilename: undefined });
+    const server = await startBrowseServer({ reader, objectPrefix: '', port: 0 });
+    console.log(`\nbrowse: open ${server.url} (the demo's clips are synthetic MP4s without a video track: they list, they do not play). Ctrl-C stops.`);
+    await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    await server.close();
+  } else {
+    console.log('\nto look through these clips in a browser (page on 127.0.0.1, until Ctrl-C):');
+    console.log('  node --import tsx runner/test/demo/main.ts --browse');
+    console.log('with your real bucket: GCS_BUCKET_NAME=... nvr-backup browse   (your own read access; docs/restore.md)');
+  }
 } finally {
   await stack.stop();
   console.log('\nlocal servers stopped.');

@@ -6,9 +6,8 @@ import { createReadStream } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
-import { createFirestoreStateStore } from '../../src/firestore/index.js';
 import { runCli } from '../support/cli-process.js';
-import { demoCameras, startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { demoCameras, readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera } from '../scrypted-server/server.js';
 
 let stack: LocalStack;
@@ -39,18 +38,9 @@ function expectedObjects(): Map<string, { clipId: string }> {
   return names;
 }
 
-async function readState() {
-  process.env.FIRESTORE_EMULATOR_HOST = stack.firestore.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: 'nvr-backup/home', keyFilename: undefined, initialWatermark: 0 });
-  try {
-    return await store.read();
-  } finally {
-    await store.close();
-  }
-}
+const readState = () => readSiteState(stack);
 
-describe('a backup run end to end', { timeout: 300_000 }, () => {
+describe('a backup run end to end', { timeout: 540_000 }, () => {
   it('--dry-run lists every clip and writes nothing', async () => {
     const result = await runCli(['run', '--dry-run'], stack.env);
     assert.equal(result.code, 0, result.stderr);
@@ -82,7 +72,7 @@ describe('a backup run end to end', { timeout: 300_000 }, () => {
     const ends: number[] = [];
     for (const camera of cameras) {
       const last = Math.max(...camera.clips.map((clip) => clipEnd({ id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration })));
-      assert.equal(state.cameras[camera.id]?.lastTimestamp, last, camera.name);
+      assert.equal(state.cameras.get(camera.id)?.lastTimestamp, last, camera.name);
       ends.push(last);
     }
     assert.equal(state.lastTimestamp, Math.min(...ends));

@@ -1,6 +1,9 @@
 // The StateStore conformance suite against the Firestore adapter on the official emulator (a real peer).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Firestore } from '@google-cloud/firestore';
+import { MAX_RECENT_CLIPS_PER_CAMERA } from '../../src/core/state-limits.js';
+import { DOCUMENT_BUDGET_BYTES, storageSize } from '../../src/firestore/document-codec.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../src/firestore/index.js';
 import { stateStoreConformance } from '../conformance/state-store-suite.js';
 import { startFirestoreEmulator, type FirestoreEmulator } from '../support/firestore-emulator.js';
@@ -38,9 +41,86 @@ stateStoreConformance(
 describe('Firestore state store specifics', () => {
   it('probeReadWrite succeeds and leaves the watermark alone', async () => {
     const s = store('nvr-backup/probe');
-    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 77, landed: {}, forgetBefore: 0 });
+    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 77, landed: new Map(), forgetBefore: 0 });
     await s.probeReadWrite();
-    assert.equal((await s.read()).cameras.a?.lastTimestamp, 77);
+    assert.equal((await s.read()).cameras.get('a')?.lastTimestamp, 77);
+  });
+
+  it('keeps clip and camera ids Firestore cannot hold as field names (__x__, 5,000 characters, lone surrogates, dots, backticks)', async () => {
+    const s = store('nvr-backup/hostile-keys');
+    const ids = ['__x__', 'x'.repeat(5000), 'lone\uD800', '\uDC00lone', 'a.b.c', '`tick`', '__proto__', 'constructor'];
+    for (const cameraId of ids) {
+      await s.advanceCamera({ cameraId, name: cameraId, lastTimestamp: 1000, landed: new Map(ids.map((id, i) => [id, 900 + i])), forgetBefore: 0 });
+    }
+    const state = await s.read();
+    assert.equal(state.cameras.size, ids.length);
+    for (const cameraId of ids) {
+      const camera = state.cameras.get(cameraId);
+      assert.equal(camera?.lastTimestamp, 1000, JSON.stringify(cameraId.slice(0, 20)));
+      assert.equal(camera?.recentClips.size, ids.length);
+    }
+  });
+
+  it('stays under the 1 MiB document limit at 10x a busy site: 20 cameras, 2,400 landed clips each with 1,000-character ids, watermarks stuck', async () => {
+    const s = store('nvr-backup/busy-site');
+    for (let camera = 0; camera < 20; camera += 1) {
+      const landed = new Map(Array.from({ length: 2400 }, (_, i) => [`${String(camera).padStart(2, '0')}-${i}-${'i'.repeat(1000)}`, 10_000 + i * 30_000] as [string, number]));
+      await s.advanceCamera({ cameraId: `camera-${camera}-${'c'.repeat(200)}`, name: `Camera ${camera}`, lastTimestamp: 5_000, landed, forgetBefore: 0 });
+    }
+    const state = await s.read();
+    assert.equal(state.cameras.size, 20);
+    for (const camera of state.cameras.values()) {
+      assert.equal(camera.lastTimestamp, 5_000);
+      assert.equal(camera.recentClips.size, MAX_RECENT_CLIPS_PER_CAMERA, 'the oldest records (those the watermark needs next) are kept');
+      assert.equal(Math.min(...camera.recentClips.values()), 10_000);
+    }
+    const raw = (await new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/busy-site').get()).data();
+    const size = storageSize(raw);
+    assert.ok(size < DOCUMENT_BUDGET_BYTES, `document of ${size} bytes`);
+  });
+
+  it('trims recent-clip records to its byte budget when there are more cameras than a site should have (30 x 1,000)', async () => {
+    const s = store('nvr-backup/too-many');
+    for (let camera = 0; camera < 30; camera += 1) {
+      const landed = new Map(Array.from({ length: 1000 }, (_, i) => [`${camera}-${i}`, 10_000 + i] as [string, number]));
+      await s.advanceCamera({ cameraId: `camera-${camera}`, name: `Camera ${camera}`, lastTimestamp: 5_000, landed, forgetBefore: 0 });
+    }
+    const state = await s.read();
+    assert.equal(state.cameras.size, 30, 'no camera is dropped');
+    const kept = [...state.cameras.values()].reduce((total, camera) => total + camera.recentClips.size, 0);
+    assert.ok(kept < 30_000 && kept > 20_000, `kept ${kept} records`);
+    const raw = (await new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/too-many').get()).data();
+    assert.ok(storageSize(raw) <= DOCUMENT_BUDGET_BYTES, `document of ${storageSize(raw)} bytes`);
+  });
+
+  it('refuses to store a watermark ahead of its own clock (a runner whose clock is ahead), and repairs one found stored', async () => {
+    const s = store('nvr-backup/clock-ahead');
+    const day = 24 * 3_600_000;
+    await assert.rejects(
+      s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: Date.now() + day, landed: new Map(), forgetBefore: 0 }),
+      /refusing to store watermark .* ahead of Firestore's clock .*set it right \(NTP\)/,
+    );
+    assert.equal((await s.read()).cameras.size, 0);
+    const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/clock-ahead');
+    await raw.set({ cameras: { x: { id: 'a', name: 'A', lastTimestamp: Date.now() + day } } }, { merge: true });
+    const seen = await s.read();
+    assert.ok((seen.cameras.get('a')?.lastTimestamp ?? Infinity) <= Date.now(), 'read as repaired');
+    assert.match(seen.found?.[0]?.what ?? '', /in the future/);
+    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 0, landed: new Map(), forgetBefore: 0 });
+    const data = (await raw.get()).data();
+    assert.ok(Object.values(data?.cameras as Record<string, { lastTimestamp: number }>).every((camera) => camera.lastTimestamp <= Date.now()), 'the repair is written');
+    assert.match(JSON.stringify(data?.repairs), /in the future/);
+  });
+
+  it('keeps fields it does not own and reads a format-1 document', async () => {
+    const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/format-1');
+    await raw.set({ lastTimestamp: 100, cameras: { 'cam.1': { name: 'One', lastTimestamp: 100, recentClips: { constructor: 90 } } }, lease: null, note: 'mine' });
+    const s = store('nvr-backup/format-1');
+    const state = await s.advanceCamera({ cameraId: 'cam.1', name: 'One', lastTimestamp: 200, landed: new Map([['b', 200]]), forgetBefore: 0 });
+    assert.equal(state.cameras.get('cam.1')?.recentClips.size, 2);
+    const data = (await raw.get()).data();
+    assert.equal(data?.note, 'mine');
+    assert.equal(data?.schema, 2);
   });
 
 });

@@ -215,14 +215,32 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
         return;
       }
       if (url.searchParams.get('alt') === 'media') {
-        response.writeHead(200, { 'content-type': object.contentType, 'content-length': object.size, 'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`, 'x-goog-generation': String(object.generation) });
+        // Downloads take an optional Range header (https://cloud.google.com/storage/docs/downloads): a satisfiable
+        // single range answers 206 with Content-Range, a start at or past the end answers 416, and x-goog-hash stays
+        // the whole object's (googleapis/storage-testbench:gcs/object.py, rest_media and _download_range).
+        const range = byteRange(request.headers.range, object.size);
+        if (range === 'unsatisfiable') {
+          response.writeHead(416, { 'content-range': `bytes */${object.size}`, 'content-length': 0 });
+          response.end();
+          return;
+        }
+        const headers = { 'content-type': object.contentType, 'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`, 'x-goog-generation': String(object.generation), 'accept-ranges': 'bytes' };
+        if (range) {
+          response.writeHead(206, { ...headers, 'content-length': range.end - range.start + 1, 'content-range': `bytes ${range.start}-${range.end}/${object.size}` });
+          createReadStream(object.path, range).pipe(response);
+          return;
+        }
+        response.writeHead(200, { ...headers, 'content-length': object.size });
         createReadStream(object.path).pipe(response);
         return;
       }
       return sendJson(response, 200, objectResource(object, behaviour));
     }
     if ((match = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
-      // https://cloud.google.com/storage/docs/json_api/v1/objects/list
+      // https://cloud.google.com/storage/docs/json_api/v1/objects/list: names starting with `prefix`; with a
+      // `delimiter`, names that go on past it are rolled up into `prefixes` (each reported once, across pages too:
+      // https://cloud.google.com/storage/docs/json_api/v1/objects/list#parameters); at most `maxResults` items and
+      // prefixes per page, then a `nextPageToken` the client passes back as `pageToken`.
       const bucket = decodeURIComponent(match[1] as string);
       if (!store.hasBucket(bucket)) return sendError(response, 404, 'notFound', 'The specified bucket does not exist.');
       const prefix = url.searchParams.get('prefix') ?? '';
@@ -237,11 +255,13 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
         if (!object.name.startsWith(prefix) || object.name <= after) continue;
         const rest = object.name.slice(prefix.length);
         const cut = delimiter ? rest.indexOf(delimiter) : -1;
+        if (cut >= 0 && prefixes.has(prefix + rest.slice(0, cut + delimiter.length))) continue;
         if (items.length + prefixes.size >= maxResults) {
           nextPageToken = lastName;
           break;
         }
-        lastName = object.name;
+        // A rolled-up prefix is over once reported: the next page starts after every name below it.
+        lastName = cut >= 0 ? `${prefix}${rest.slice(0, cut + delimiter.length)}\uffff` : object.name;
         if (cut >= 0) prefixes.add(prefix + rest.slice(0, cut + delimiter.length));
         else items.push(objectResource(object, behaviour));
       }
@@ -324,6 +344,23 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` header as inclusive offsets (the end clamped to the object),
+ * undefined when absent or not one of these forms (the whole object is sent), or 'unsatisfiable'.
+ */
+function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const last = Math.min(Number(match[2]), size);
+    return last === 0 ? 'unsatisfiable' : { start: size - last, end: size - 1 };
+  }
+  const start = Number(match[1]);
+  if (start >= size) return 'unsatisfiable';
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  return end < start ? undefined : { start, end };
 }
 
 async function readBody(request: IncomingMessage): Promise<string> {

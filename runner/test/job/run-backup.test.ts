@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Camera, Clip } from '../../src/core/ports.js';
+import { UnsupportedClipError } from '../../src/core/errors.js';
 import { createLogger } from '../../src/log.js';
 import { exitCodeOf, runBackup, type BackupSettings } from '../../src/job/run-backup.js';
 import { MemoryClipSink } from '../support/memory-clip-sink.js';
@@ -40,8 +41,8 @@ describe('runBackup', () => {
     assert.equal(w.sink.objects.size, 5);
     assert.equal(result.counts.stillRecording, 1);
     const state = await w.state.read();
-    assert.equal(state.cameras.f?.lastTimestamp, NOW - 29 * MIN);
-    assert.equal(state.cameras.b?.lastTimestamp, NOW - 19 * MIN);
+    assert.equal(state.cameras.get('f')?.lastTimestamp, NOW - 29 * MIN);
+    assert.equal(state.cameras.get('b')?.lastTimestamp, NOW - 19 * MIN);
     assert.equal(state.lastTimestamp, NOW - 29 * MIN, 'the minimum over cameras');
     assert.equal(state.lease, undefined, 'the lease is released');
     assert.equal(state.lastRun?.uploaded, 5);
@@ -68,7 +69,7 @@ describe('runBackup', () => {
     w.source.addClip('f', clip('f', 'late', 35), randomBytes(10));
     const result = await runBackup({ ...w, logger }, settings());
     assert.equal(result.counts.uploaded, 1);
-    assert.equal((await w.state.read()).cameras.f?.lastTimestamp, NOW - 29 * MIN, 'a late clip does not move the watermark back');
+    assert.equal((await w.state.read()).cameras.get('f')?.lastTimestamp, NOW - 29 * MIN, 'a late clip does not move the watermark back');
   });
 
   it('a failed clip stops its camera\'s watermark (later clips still upload), other cameras go on; the next run retries it', async () => {
@@ -80,13 +81,13 @@ describe('runBackup', () => {
     assert.equal(first.counts.failed, 1);
     assert.equal(w.sink.objects.size, 4, 'f1, f3, b1, b2');
     let state = await w.state.read();
-    assert.equal(state.cameras.f?.lastTimestamp, NOW - 49 * MIN, 'stopped at f1, before the failed f2');
-    assert.equal(state.cameras.b?.lastTimestamp, NOW - 19 * MIN);
+    assert.equal(state.cameras.get('f')?.lastTimestamp, NOW - 49 * MIN, 'stopped at f1, before the failed f2');
+    assert.equal(state.cameras.get('b')?.lastTimestamp, NOW - 19 * MIN);
     const second = await runBackup({ ...w, logger }, settings());
     assert.equal(second.status, 'complete');
     assert.equal(second.counts.uploaded, 1, 'only f2; f3 is remembered as landed');
     state = await w.state.read();
-    assert.equal(state.cameras.f?.lastTimestamp, NOW - 29 * MIN);
+    assert.equal(state.cameras.get('f')?.lastTimestamp, NOW - 29 * MIN);
   });
 
   it('does nothing and exits 0 when another runner holds the lease', async () => {
@@ -112,7 +113,7 @@ describe('runBackup', () => {
     assert.match(result.dryRunObjects[0] ?? '', /^(Front|Back)\/2026\/11\/01\/11-\d\d-00_[0-9a-f]{8}\.mp4$/);
     assert.equal(w.sink.puts, 0);
     const state = await w.state.read();
-    assert.deepEqual(state.cameras, {});
+    assert.equal(state.cameras.size, 0);
     assert.equal(state.lease, undefined);
   });
 
@@ -134,12 +135,53 @@ describe('runBackup', () => {
     let calls = 0;
     store.advanceCamera = async (advance) => {
       calls += 1;
-      if (advance.cameraId === 'b' && Object.keys(advance.landed).length > 0) throw new Error('firestore down');
+      if (advance.cameraId === 'b' && advance.landed.size > 0) throw new Error('firestore down');
       return original(advance);
     };
     const result = await runBackup({ ...w, logger }, settings());
     assert.equal(result.status, 'incomplete');
     assert.ok(calls > 0);
-    assert.equal((await store.read()).cameras.b?.lastTimestamp, NOW - 24 * 60 * MIN, 'b stays at its starting watermark');
+    assert.equal((await store.read()).cameras.get('b')?.lastTimestamp, NOW - 24 * 60 * MIN, 'b stays at its starting watermark');
+  });
+
+  it('an object stored with wrong bytes holds the watermark on every run until the clip is copied under _r1; a 412 for its name never counts', async () => {
+    const w = world();
+    w.sink.corruptNext(1);
+    const first = await runBackup({ ...w, logger }, settings({ uploadConcurrency: 1 }));
+    assert.equal(first.status, 'incomplete');
+    let front = (await w.state.read()).cameras.get('f');
+    assert.equal(front?.lastTimestamp, NOW - 24 * 60 * MIN, 'f1 (the first upload) has wrong bytes: the watermark stays before it');
+    const [record] = front?.mismatches ?? [];
+    assert.equal(record?.clipId, 'f1');
+    assert.equal(record?.rightCopy, undefined);
+    const wrongName = record?.wrongObject as string;
+    assert.ok(w.sink.objects.has(wrongName));
+    const second = await runBackup({ ...w, logger }, settings());
+    assert.equal(second.status, 'complete');
+    front = (await w.state.read()).cameras.get('f');
+    const copy = wrongName.replace(/\.mp4$/, '_r1.mp4');
+    assert.equal(front?.mismatches[0]?.rightCopy, copy);
+    assert.ok(w.sink.objects.has(copy));
+    assert.equal(front?.lastTimestamp, NOW - 29 * MIN);
+    const third = await runBackup({ ...w, logger }, settings());
+    assert.equal(third.counts.uploaded + third.counts.existing, 0);
+  });
+
+  it('an unsupported clip is counted in the camera\'s state and passed; the next run does not retry it', async () => {
+    const w = world();
+    const original = w.source.openClip.bind(w.source);
+    w.source.openClip = async (camera, clip) => {
+      if (clip.id === 'f2') throw new UnsupportedClipError('only an ffmpeg input');
+      return original(camera, clip);
+    };
+    const first = await runBackup({ ...w, logger }, settings());
+    assert.equal(first.counts.unsupported, 1);
+    assert.equal(exitCodeOf(first), 1);
+    const front = (await w.state.read()).cameras.get('f');
+    assert.deepEqual([front?.unsupported.count, front?.unsupported.recent.map((entry) => entry.clipId)], [1, ['f2']]);
+    assert.equal(front?.lastTimestamp, NOW - 29 * MIN);
+    const second = await runBackup({ ...w, logger }, settings());
+    assert.equal(exitCodeOf(second), 0);
+    assert.equal(second.counts.unsupported, 0);
   });
 });

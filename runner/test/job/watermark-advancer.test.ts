@@ -16,8 +16,8 @@ function recorder() {
     commits,
     holdNext: () => (hold = true),
     release: () => release?.(),
-    commit: async (next: number, landed: Record<string, number>) => {
-      commits.push({ next, landed: Object.keys(landed).sort() });
+    commit: async (next: number, landed: ReadonlyMap<string, number>) => {
+      commits.push({ next, landed: [...landed.keys()].sort() });
       if (hold) {
         hold = false;
         await new Promise<void>((resolve) => (release = resolve));

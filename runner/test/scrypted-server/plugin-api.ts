@@ -7,7 +7,13 @@ export interface TestClip {
   id: string;
   startTime: number;
   duration: number;
-  bytePath?: 'href' | 'local-uri' | 'ffmpeg-only';
+  /**
+   * How Scrypted gives the clip's bytes (docs/scrypted-protocol.md §11): `href` in the listing (default);
+   * `local-uri` a file-backed MediaObject (x-scrypted/x-scrypted-scheme-file) served by the core's file host;
+   * `buffer` a MediaObject holding the bytes (video/mp4), served by the core's buffer host; `ffmpeg-only` an
+   * x-scrypted/x-ffmpeg-input (an RTSP clip session) that only ffmpeg can turn into a file.
+   */
+  bytePath?: 'href' | 'local-uri' | 'buffer' | 'ffmpeg-only';
   file?: string;
   generate?: { sizeBytes: number; seed: number };
   event?: string;
@@ -22,14 +28,41 @@ export interface TestCamera {
 }
 
 export const HREF_PREFIX = '/endpoint/@test/videoclips-fixture/clip/';
-export const PUBLIC_PREFIX = '/endpoint/21/public/';
+/** The core plugin's "HTTPS File Host" and "HTTPS Buffer Host" devices (koush/scrypted:plugins/core/src/media-core.ts). */
+export const FILE_HOST_PREFIX = '/endpoint/21/public/';
+export const BUFFER_HOST_PREFIX = '/endpoint/22/public/';
 
-/** What plugin objects need from the server: its cameras and the public file host. */
+/** How the media manager answers a conversion to text/x-local-uri (docs/scrypted-protocol.md §8). */
+export type LocalUriAnswer = 'buffer' | 'string';
+
+/** What plugin objects need from the server: its cameras and the core plugin's public hosts. */
 export interface ServerWorld {
   cameras: Map<string, TestCamera>;
-  publish(clip: TestClip): string;
+  /** Hosts the clip on the core's file or buffer host; returns the URL path. */
+  publish(clip: TestClip, host: 'file' | 'buffer', body?: Buffer): string;
   headerBytes(clip: TestClip): Buffer;
+  localUriAnswer: () => LocalUriAnswer;
 }
+
+/**
+ * An FFmpegInput (x-scrypted/x-ffmpeg-input), the JSON payload of an RTSP clip session's MediaObject: `{url,
+ * inputArguments}` as createFFmpegMediaObject stores it (koush/scrypted:server/src/plugin/media.ts).
+ */
+export function ffmpegInputOf(clip: TestClip): Buffer {
+  return Buffer.from(JSON.stringify({ url: `rtsp://127.0.0.1:8554/clip/${clip.id}`, inputArguments: ['-rtsp_transport', 'tcp', '-i', `rtsp://127.0.0.1:8554/clip/${clip.id}`] }));
+}
+
+/**
+ * The MediaObject type getVideoClip gives per clip kind (docs/scrypted-protocol.md §11): a file path is the
+ * `file` scheme (createMediaObjectFromUrl: SchemePrefix + scheme, koush/scrypted:server/src/plugin/media.ts),
+ * a buffer carries its content type, an RTSP clip session is an FFmpegInput (seen on 0.144.2, 2026-11-30).
+ */
+const MIME_OF: Record<NonNullable<TestClip['bytePath']>, string> = {
+  href: 'x-scrypted/x-scrypted-scheme-file',
+  'local-uri': 'x-scrypted/x-scrypted-scheme-file',
+  buffer: 'video/mp4',
+  'ffmpeg-only': 'x-scrypted/x-ffmpeg-input',
+};
 
 const ASYNC_ITERATOR_PROPS = { 'Symbol(Symbol.asyncIterator)': { next: 'next', throw: 'throw', return: 'return' } };
 
@@ -77,8 +110,7 @@ export class ScryptedDevice {
   async getVideoClip(videoId: string): Promise<MediaObject> {
     const clip = this.camera().clips.find((candidate) => candidate.id === videoId);
     if (!clip) throw new Error(`clip ${videoId} not found`);
-    const mime = clip.bytePath === 'ffmpeg-only' ? 'x-scrypted/x-ffmpeg-input' : 'x-scrypted/x-scrypted-scheme-file';
-    return new MediaObject(clip, mime, this.id);
+    return new MediaObject(clip, MIME_OF[clip.bytePath ?? 'href'], this.id);
   }
 
   async removeVideoClips(): Promise<never> {
@@ -90,13 +122,22 @@ export class MediaManagerImpl {
   readonly __proxy_props = { __cluster: { id: 'test-cluster', port: 0, proxyId: 'media', sha256: 'none' } };
   constructor(private readonly world: ServerWorld) {}
 
-  /** text/x-local-uri: a public URL on the core plugin's file host, whose host part is wrong (protocol §8). */
-  async convertMediaObject(mediaObject: unknown, toMimeType: string): Promise<string> {
+  /**
+   * text/x-local-uri: a public URL on the core plugin's hosts, whose host part is wrong (docs/scrypted-protocol.md
+   * §8). A file MediaObject goes to the file host, anything else to the buffer host, whose converter takes every
+   * MIME type, so an ffmpeg input is hosted too, as its JSON (koush/scrypted:plugins/core/src/converters.ts,
+   * FileHost and BufferHost). Both converters return `Buffer.from(url)`, and convertMediaObject hands that data
+   * back as it is (koush/scrypted:server/src/plugin/media.ts): a Buffer, sent as a sideband frame. The `string`
+   * mode stands for converters that answer a string.
+   */
+  async convertMediaObject(mediaObject: unknown, toMimeType: string): Promise<Buffer | string> {
     if (!(mediaObject instanceof MediaObject)) throw new Error('not a MediaObject');
-    if (toMimeType !== 'text/x-local-uri' || mediaObject.mimeType !== 'x-scrypted/x-scrypted-scheme-file') {
-      throw new Error(`no converter found for ${mediaObject.mimeType} to ${toMimeType}`);
-    }
-    return `https://undefined:10443${PUBLIC_PREFIX}${this.world.publish(mediaObject.clip)}.mp4`;
+    if (toMimeType !== 'text/x-local-uri') throw new Error(`no converter found for ${mediaObject.mimeType} to ${toMimeType}`);
+    const path = mediaObject.mimeType === 'x-scrypted/x-scrypted-scheme-file'
+      ? this.world.publish(mediaObject.clip, 'file')
+      : this.world.publish(mediaObject.clip, 'buffer', mediaObject.mimeType === 'x-scrypted/x-ffmpeg-input' ? ffmpegInputOf(mediaObject.clip) : undefined);
+    const url = `https://undefined:10443${path}`;
+    return this.world.localUriAnswer() === 'buffer' ? Buffer.from(url) : url;
   }
 
   /** The whole payload through RPC (one sideband buffer): the path the runner must never use for clips. */
@@ -125,6 +166,7 @@ export class PluginAPIProxy {
   }
 }
 
+/** The file host names a file by a hash of its path: the same URL for every conversion of one clip. */
 export function publicHash(clipId: string): string {
-  return createHash('sha256').update(`public-${clipId}`).digest('hex').slice(0, 32);
+  return createHash('sha256').update(`public-${clipId}`).digest('hex');
 }

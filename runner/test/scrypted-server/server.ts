@@ -1,7 +1,9 @@
-// A protocol-faithful Scrypted test server (scrypted-protocol.md): /login, auth, the engine.io endpoint of
+// A protocol-faithful Scrypted test server (docs/scrypted-protocol.md): /login, auth, the engine.io endpoint of
 // @scrypted/core with the server side of the RPC peer and the handshake, VideoClips devices whose clips are MP4
-// bytes served by href (with auth) and on the public file host (no auth), both with HTTP Range. Test code only.
+// bytes served by href (with auth), by the core's public file host (Range) or buffer host (whole body), or only
+// as an ffmpeg input; restarts with downtime and a warm-up. Each behaviour names its source. Test code only.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -15,7 +17,8 @@ import { frameReceiver, sendFramed } from '../../src/scrypted/rpc-framing.js';
 import { Auth } from './auth.js';
 import { generatedClip, mp4Header, sha256Of } from './mp4.js';
 import {
-  HREF_PREFIX, MediaManagerImpl, PluginAPIProxy, PUBLIC_PREFIX, publicHash, type ServerWorld, type TestCamera, type TestClip,
+  BUFFER_HOST_PREFIX, FILE_HOST_PREFIX, HREF_PREFIX, MediaManagerImpl, PluginAPIProxy, publicHash,
+  type LocalUriAnswer, type ServerWorld, type TestCamera, type TestClip,
 } from './plugin-api.js';
 
 export type { TestCamera, TestClip };
@@ -29,6 +32,21 @@ export interface TestServerOptions {
   fresh?: boolean;
   /** Extra devices without VideoClips, to prove the client filters by interface. */
   otherDevices?: Array<{ id: string; name: string; interfaces: string[] }>;
+  /** How convertMediaObject(mo, 'text/x-local-uri') answers: a Buffer, as server 0.144.2 does (default), or a string. */
+  localUriAnswer?: LocalUriAnswer;
+}
+
+/**
+ * A restart: the port is closed for `downMs` (connection refused), then for `warmupMs` the plugin endpoints
+ * answer `warmupStatus` while the plugins start: 500 "plugin is crashed or not started" for engine.io
+ * (koush/scrypted:server/src/runtime.ts, handleEngineIOEndpoint), and 404 or 500 for other plugin endpoints
+ * (koush/scrypted:server/src/plugin/plugin-http.ts answers 404 when it finds no plugin; a plugin device whose
+ * process is not up yet fails with 500). The sources leave open which one a clip URL gets, hence the choice.
+ */
+export interface RestartOptions {
+  downMs?: number;
+  warmupMs?: number;
+  warmupStatus?: 404 | 500;
 }
 
 export interface ScryptedFaultPlan {
@@ -37,6 +55,8 @@ export interface ScryptedFaultPlan {
   /** Delay before answering each HTTP request and handling each RPC message (ms). */
   slowMs?: number;
   random?: () => number;
+  /** Once, after `afterBytes` bytes of this clip were sent: restart the server (its in-flight streams are cut). */
+  restartDuring?: { clipId: string; afterBytes: number } & RestartOptions;
 }
 
 export interface ScryptedTestServer {
@@ -52,7 +72,13 @@ export interface ScryptedTestServer {
   /** Raw RPC messages received from clients, in order (type only matters to most tests). */
   received: Array<Record<string, unknown>>;
   close(): Promise<void>;
-  restart(): Promise<void>;
+  restart(options?: RestartOptions): Promise<void>;
+  /** Resolves when a restart asked for by `injectFaults({ restartDuring })` has finished. */
+  restarted(): Promise<void>;
+  /** How many times each clip was converted to a local URI (each buffer-host conversion is a copy held 10 min). */
+  conversions: Map<string, number>;
+  /** When on, the websocket upgrade is cut off (the server went away between login and the socket). */
+  refuseWebsocket(on: boolean): void;
   addClip(cameraId: string, clip: TestClip): void;
   dropSockets(): void;
   stallStreams(on: boolean): void;
@@ -93,16 +119,22 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   const auth = new Auth();
   if (!options.fresh) auth.addUser(username, password);
   const cameras = new Map(options.cameras.map((camera) => [camera.id, { ...camera, clips: [...camera.clips] }]));
-  const published = new Map<string, TestClip>();
+  // The core plugin's hosts keep what they host in memory: a restart forgets it (plugins/core/src/converters.ts).
+  const published = new Map<string, { clip: TestClip; host: 'file' | 'buffer'; body?: Buffer | undefined; expiresAt: number }>();
+  const conversions = new Map<string, number>();
   const findClip = (id: string) => [...cameras.values()].flatMap((camera) => camera.clips).find((clip) => clip.id === id);
   const world: ServerWorld = {
     cameras,
-    publish(clip) {
-      const hash = publicHash(clip.id);
-      published.set(hash, clip);
-      return hash;
+    publish(clip, host, body) {
+      conversions.set(clip.id, (conversions.get(clip.id) ?? 0) + 1);
+      // The file host names a file by a hash of its path (the same URL each time); the buffer host makes a new
+      // uuid per conversion and drops it after 10 minutes (BufferHost.convert).
+      const name = host === 'file' ? `${publicHash(clip.id)}.mp4` : `${randomUUID()}.${body ? 'json' : 'mp4'}`;
+      published.set(name, { clip, host, body, expiresAt: host === 'file' ? Infinity : Date.now() + 10 * 60_000 });
+      return `${host === 'file' ? FILE_HOST_PREFIX : BUFFER_HOST_PREFIX}${name}`;
     },
     headerBytes: (clip) => mp4Header(clip.duration),
+    localUriAnswer: () => options.localUriAnswer ?? 'buffer',
   };
   const sizeOf = (clip: TestClip) => (clip.file ? statSync(clip.file).size : clip.generate?.sizeBytes ?? 4096);
   const bytesOf = (clip: TestClip, start?: number, end?: number): Readable =>
@@ -115,6 +147,10 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   const received: Array<Record<string, unknown>> = [];
   const sockets = new Set<NetSocket>();
   let stalled = false;
+  let websocketRefused = false;
+  let warmingUntil = 0;
+  let warmupStatus: 404 | 500 = 500;
+  let restarting: Promise<void> = Promise.resolve();
   let faults: ScryptedFaultPlan = {};
   const late = () => (faults.slowMs ? new Promise((resolve) => setTimeout(resolve, faults.slowMs)) : undefined);
 
@@ -172,8 +208,14 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     const header = request.headers.authorization ?? '';
     if (header.startsWith('Basic ') && tls) {
       const [name = '', pass = ''] = Buffer.from(header.slice(6), 'base64').toString().split(/:(.*)/s);
-      const verdict = auth.check(name, pass);
-      if (verdict !== 'ok') return sendJson(response, 200, { error: verdict === 'no-user' ? 'User does not exist.' : 'Incorrect password.', hasLogin: true });
+      // Wrong Basic credentials (unknown user or wrong password): a bare 401 with an empty body. The server
+      // replaces http-auth's ask() so no WWW-Authenticate header makes browsers prompt
+      // (koush/scrypted:server/src/scrypted-server-main.ts, `basicAuth.ask`); seen on 0.144.2 as well.
+      if (auth.check(name, pass) !== 'ok') {
+        response.statusCode = 401;
+        response.end();
+        return;
+      }
       return sendJson(response, 200, loginResult(name, true));
     }
     const user = auth.userOfRequest(request);
@@ -181,6 +223,26 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     return sendJson(response, 200, loginResult(user, false));
   }
 
+  /** Pipes the clip's bytes; with a `restartDuring` fault for this clip, restarts the server part-way. */
+  function sendBytes(response: ServerResponse, clip: TestClip, start?: number, end?: number) {
+    const plan = faults.restartDuring;
+    const bytes = bytesOf(clip, start, end);
+    if (plan?.clipId !== clip.id) return void bytes.pipe(response);
+    let sent = 0;
+    bytes.on('data', (chunk: Buffer) => {
+      if (!response.write(chunk)) bytes.pause();
+      sent += chunk.length;
+      if (sent >= plan.afterBytes && faults.restartDuring === plan) {
+        faults = { ...faults, restartDuring: undefined };
+        bytes.destroy();
+        restarting = restart(plan);
+      }
+    });
+    response.on('drain', () => bytes.resume());
+    bytes.on('end', () => response.end());
+  }
+
+  /** A clip's bytes: with Range support (express sendFile, as the href and the file host use). */
   function serveClip(request: IncomingMessage, response: ServerResponse, clip: TestClip) {
     const size = sizeOf(clip);
     const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
@@ -193,7 +255,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
       const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
       const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
       response.writeHead(206, { 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
-      bytesOf(clip, start, end).pipe(response);
+      sendBytes(response, clip, start, end);
       return;
     }
     response.writeHead(200, { 'content-type': 'video/mp4', 'accept-ranges': 'bytes', 'content-length': size });
@@ -212,21 +274,52 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
       });
       return;
     }
-    bytesOf(clip).pipe(response);
+    sendBytes(response, clip);
+  }
+
+  /**
+   * The core plugin's public hosts (koush/scrypted:plugins/core/src/converters.ts). The file host streams with
+   * express sendFile (Range support); a path it does not know makes its onRequest throw, and the server answers
+   * 500 "Internal Plugin Error" (koush/scrypted:server/src/runtime.ts, handleRequestEndpoint). The buffer host
+   * sends the whole buffer with res.send (no Content-Type given, so application/octet-stream; no Range) and
+   * answers 404 "Not Found" for a path it does not hold (never held, expired after 10 minutes, or a restart).
+   */
+  function servePublic(request: IncomingMessage, response: ServerResponse, host: 'file' | 'buffer', name: string) {
+    const entry = published.get(name);
+    const live = entry && entry.host === host && entry.expiresAt > Date.now() ? entry : undefined;
+    if (host === 'file') {
+      if (!live) return sendText(response, 500, 'Internal Plugin Error: @scrypted/core');
+      return serveClip(request, response, live.clip);
+    }
+    if (!live) return sendText(response, 404, 'Not Found');
+    if (live.body) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': live.body.length });
+      return void response.end(live.body);
+    }
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': sizeOf(live.clip) });
+    sendBytes(response, live.clip);
+  }
+
+  /** express res.send(string) answers text/html unless the caller set a type (plugin-http.ts sets text/plain). */
+  function sendText(response: ServerResponse, status: number, text: string, type = 'text/html; charset=utf-8') {
+    response.writeHead(status, { 'content-type': type });
+    response.end(text);
   }
 
   async function route(request: IncomingMessage, response: ServerResponse) {
     await late();
     const url = new URL(request.url ?? '/', 'http://x');
     if (url.pathname === '/login') return handleLogin(request, response);
+    if (url.pathname.startsWith('/endpoint/') && Date.now() < warmingUntil) {
+      const plugin = url.pathname.split('/')[2] ?? '';
+      return sendText(response, warmupStatus, warmupStatus === 404 ? `Not Found (plugin or device "${plugin}" not found)` : 'TypeError: plugin host not started', 'text/plain');
+    }
     if (url.pathname.startsWith('/endpoint/@scrypted/core/engine.io/api')) {
       if (!auth.userOfRequest(request)) return sendJson(response, 401, { error: 'Not Authorized' });
       return engine.handleRequest(request as never, response as never);
     }
-    if (url.pathname.startsWith(PUBLIC_PREFIX)) {
-      const clip = published.get(url.pathname.slice(PUBLIC_PREFIX.length).replace(/\.mp4$/, ''));
-      return clip ? serveClip(request, response, clip) : sendJson(response, 404, { error: 'not found' });
-    }
+    if (url.pathname.startsWith(FILE_HOST_PREFIX)) return servePublic(request, response, 'file', url.pathname.slice(FILE_HOST_PREFIX.length));
+    if (url.pathname.startsWith(BUFFER_HOST_PREFIX)) return servePublic(request, response, 'buffer', url.pathname.slice(BUFFER_HOST_PREFIX.length));
     if (url.pathname.startsWith(HREF_PREFIX)) {
       if (!auth.userOfRequest(request)) return sendJson(response, 401, { error: 'Not Authorized' });
       const clip = findClip(decodeURIComponent(url.pathname.slice(HREF_PREFIX.length).replace(/\.mp4$/, '')));
@@ -250,6 +343,15 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
       socket.on('close', () => sockets.delete(socket));
     });
     server.on('upgrade', (request: IncomingMessage, socket: NetSocket, head: Buffer) => {
+      if (websocketRefused) {
+        // Gone between the login and the socket (seen on 0.144.2, docs/scrypted-protocol.md §3): a reset, no answer.
+        socket.destroy();
+        return;
+      }
+      if (Date.now() < warmingUntil) {
+        socket.end(`HTTP/1.1 ${warmupStatus} Starting\r\ncontent-length: 0\r\n\r\n`);
+        return;
+      }
       if (!auth.userOfRequest(request)) {
         socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
         return;
@@ -264,16 +366,27 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
+  /** A new process: tokens of the old one die (new salt), the core's hosts forget what they held. */
+  async function restart(restartOptions: RestartOptions = {}): Promise<void> {
+    await stop();
+    auth.newProcess();
+    published.clear();
+    if (restartOptions.downMs) await new Promise((resolve) => setTimeout(resolve, restartOptions.downMs));
+    warmupStatus = restartOptions.warmupStatus ?? 500;
+    warmingUntil = Date.now() + (restartOptions.warmupMs ?? 0);
+    await listen();
+  }
   await listen();
   const baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   return {
     baseUrl, port, username, password, certPem: tls?.cert.toString(), certFile: tls?.certFile, peers, received,
     close: stop,
-    async restart() {
-      await stop();
-      auth.newProcess();
-      await listen();
+    restart,
+    restarted: () => restarting,
+    conversions,
+    refuseWebsocket(on) {
+      websocketRefused = on;
     },
     addClip(cameraId, clip) {
       cameras.get(cameraId)?.clips.push(clip);

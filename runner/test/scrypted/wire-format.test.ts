@@ -1,4 +1,4 @@
-// The serializer against messages captured from a real Scrypted server (scrypted-protocol.md §5), so the client
+// The serializer against messages captured from a real Scrypted server (docs/scrypted-protocol.md §5), so the client
 // and the test server (which share the peer, as the real server and client share rpc.ts) cannot agree on a
 // wrong format.
 import assert from 'node:assert/strict';

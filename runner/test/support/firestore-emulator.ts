@@ -82,7 +82,7 @@ export async function startFirestoreEmulator(options: { projectId?: string; port
       ['-cp', jar, 'com.google.cloud.datastore.emulator.firestore.CloudFirestore', 'start', `--host=127.0.0.1`, `--port=${port}`, `--project_id=${projectId}`],
       { detached: true, stdio: 'ignore' },
     );
-    await waitUntilReady(`http://${host}/`, child, 30_000).catch((error: unknown) => {
+    await waitUntilReady(`http://${host}/`, child, 90_000).catch((error: unknown) => {
       if (child) killGroup(child);
       throw error;
     });

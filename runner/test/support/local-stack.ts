@@ -1,6 +1,8 @@
 // The whole job's peers on loopback: the Scrypted test server with cameras and real MP4 clips, the GCS test
 // server with one bucket, and the Firestore emulator; plus the environment the runner needs to use them.
 // Used by the end-to-end test and by `make demo`.
+import { createFirestoreStateStore } from '../../src/firestore/index.js';
+import type { SiteState } from '../../src/core/ports.js';
 import { startFirestoreEmulator, type FirestoreEmulator } from './firestore-emulator.js';
 import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
 import { startScryptedTestServer, type ScryptedTestServer, type TestCamera } from '../scrypted-server/server.js';
@@ -60,4 +62,16 @@ export async function startLocalStack(cameras: TestCamera[], bucket = 'demo-nvr-
       await Promise.allSettled([scrypted.close(), gcs.close(), firestore.stop()]);
     },
   };
+}
+
+/** The state document the runner wrote (nvr-backup/home), read from the stack's Firestore emulator. */
+export async function readSiteState(stack: LocalStack): Promise<SiteState> {
+  process.env.FIRESTORE_EMULATOR_HOST = stack.firestore.host;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: 'nvr-backup/home', keyFilename: undefined, initialWatermark: 0 });
+  try {
+    return await store.read();
+  } finally {
+    await store.close();
+  }
 }

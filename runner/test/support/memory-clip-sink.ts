@@ -1,4 +1,5 @@
 // An in-memory ClipSink for core and job tests: create-only, like the real bucket for the runner's key.
+import { StoredObjectMismatchError } from '../../src/core/errors.js';
 import type { ClipSink, ClipStream, ObjectDescription, PutResult } from '../../src/core/ports.js';
 
 export interface MemoryObject {
@@ -10,7 +11,13 @@ export interface MemoryObject {
 export class MemoryClipSink implements ClipSink {
   readonly objects = new Map<string, MemoryObject>();
   private failures = 0;
+  private corruptions = 0;
   puts = 0;
+
+  /** The next `count` puts store the object with one byte changed and throw StoredObjectMismatchError, as a sink that finds the stored object's CRC32C wrong would. */
+  corruptNext(count: number): void {
+    this.corruptions = count;
+  }
 
   /** The next `count` puts fail after consuming the stream, as a broken network would. */
   failPuts(count: number): void {
@@ -33,6 +40,13 @@ export class MemoryClipSink implements ClipSink {
       throw new Error('upload failed (injected)');
     }
     if (this.objects.has(object.name)) return { outcome: 'exists', bytes: 0, attempts: 1 };
+    if (this.corruptions > 0) {
+      this.corruptions -= 1;
+      const wrong = Buffer.from(bytes);
+      wrong[0] = (wrong[0] ?? 0) ^ 0xff;
+      this.objects.set(object.name, { bytes: wrong, metadata: { ...object.metadata }, contentType: object.contentType });
+      throw new Error(`upload of ${object.name} failed`, { cause: new StoredObjectMismatchError('CRC32C does not match (injected)', { objectName: object.name }) });
+    }
     this.objects.set(object.name, { bytes, metadata: { ...object.metadata }, contentType: object.contentType });
     return { outcome: 'created', bytes: bytes.length, attempts: 1 };
   }

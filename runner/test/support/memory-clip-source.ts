@@ -1,11 +1,13 @@
 // An in-memory ClipSource for core and job tests.
 import { Readable } from 'node:stream';
-import type { Camera, Clip, ClipSource, ClipStream, TimeWindow } from '../../src/core/ports.js';
+import { UnsupportedClipError } from '../../src/core/errors.js';
+import type { Camera, Clip, ClipProbe, ClipSource, ClipStream, TimeWindow } from '../../src/core/ports.js';
 
 export class MemoryClipSource implements ClipSource {
   private readonly cameras: Camera[];
   private readonly clips = new Map<string, Array<{ clip: Clip; bytes: Buffer }>>();
   private readonly failures = new Map<string, number>();
+  private readonly unsupported = new Set<string>();
   readonly listWindows: TimeWindow[] = [];
   opens = 0;
 
@@ -17,6 +19,11 @@ export class MemoryClipSource implements ClipSource {
   /** The next `times` opens of this clip fail. */
   failOpen(clipId: string, times: number): void {
     this.failures.set(clipId, times);
+  }
+
+  /** This clip can only be had as a stream (like an ffmpeg-only clip): opening it throws UnsupportedClipError. */
+  markUnsupported(clipId: string): void {
+    this.unsupported.add(clipId);
   }
 
   addClip(cameraId: string, clip: Clip, bytes: Buffer): void {
@@ -34,8 +41,13 @@ export class MemoryClipSource implements ClipSource {
       .map(({ clip }) => ({ ...clip }));
   }
 
+  async probeClip(_camera: Camera, clip: Clip): Promise<ClipProbe> {
+    return this.unsupported.has(clip.id) ? { supported: false, reason: `clip ${clip.id} is only a stream (test)` } : { supported: true };
+  }
+
   async openClip(camera: Camera, clip: Clip): Promise<ClipStream> {
     this.opens += 1;
+    if (this.unsupported.has(clip.id)) throw new UnsupportedClipError(`clip ${clip.id} is only a stream (test)`);
     const left = this.failures.get(clip.id) ?? 0;
     if (left > 0) {
       this.failures.set(clip.id, left - 1);

@@ -1,7 +1,8 @@
 // An in-memory StateStore for core and job tests. Two instances built on one `shared` object act like two
 // runners on one Firestore document. Each call reads and writes the shared document atomically (one tick).
-import type { CameraAdvance, LeaseOutcome, RunCounters, SiteState, StateStore } from '../../src/core/ports.js';
-import { mergeCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
+import { applyClipIssue } from '../../src/core/clip-issues.js';
+import type { CameraAdvance, ClipIssue, LeaseOutcome, RunCounters, SiteState, StateStore } from '../../src/core/ports.js';
+import { markListed, mergeCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
 
 export interface SharedDocument {
   doc: SiteState | undefined;
@@ -26,7 +27,7 @@ export class MemoryStateStore implements StateStore {
       this.failures -= 1;
       throw new Error('state store unavailable (injected)');
     }
-    const doc = (this.shared.doc ??= { lastTimestamp: this.initialWatermark, cameras: {}, lease: undefined, lastRun: undefined });
+    const doc = (this.shared.doc ??= { lastTimestamp: this.initialWatermark, cameras: new Map(), lease: undefined, lastRun: undefined, repairs: [] });
     const result = change(doc);
     return structuredClone(result);
   }
@@ -59,14 +60,22 @@ export class MemoryStateStore implements StateStore {
 
   advanceCamera(advance: CameraAdvance): Promise<SiteState> {
     return this.step((doc) => {
-      doc.cameras[advance.cameraId] = mergeCameraAdvance(doc.cameras[advance.cameraId], advance);
-      doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras);
+      doc.cameras.set(advance.cameraId, mergeCameraAdvance(doc.cameras.get(advance.cameraId), advance));
+      doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, advance.at);
       return doc;
     });
   }
 
-  recordRun(counters: RunCounters): Promise<void> {
+  recordClipIssue(cameraId: string, cameraName: string, issue: ClipIssue): Promise<void> {
     return this.step((doc) => {
+      doc.cameras.set(cameraId, applyClipIssue(doc.cameras.get(cameraId), cameraName, issue));
+    });
+  }
+
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = []): Promise<void> {
+    return this.step((doc) => {
+      doc.cameras = markListed(doc.cameras, listedCameraIds, counters.finishedAt);
+      doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, counters.finishedAt);
       doc.lastRun = { ...counters };
     });
   }
