@@ -70,6 +70,38 @@ export const KINDS: Record<string, TrialKind> = {
     const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
     return { detail: `${status} on 20%, resets on 5%, 400 ms late on 10% of uploads: ${requests} upload requests, ${retries} retries`, exit: exitOf(result) };
   },
+  // Google's storage-testbench can do each of these three (issue 15): an answer lost after the object was
+  // created, bytes changed on the way (on whichever request carries them: multipart, a session's streamed part
+  // or its final request), and a keep-alive connection closed while idle.
+  'GCS answer cut after the object was created': async ({ stack, env, random }) => {
+    const keep = Math.floor(random() * 40);
+    stack.gcs.injectFaults({ cutAnswerAt: keep, count: 1e9, probability: 0.3, match: 'upload-final', random });
+    stack.gcs.injectFaults({ garbleAnswer: true, count: 1e9, probability: 0.15, match: 'upload-final', random });
+    const result = await startRunner(env).done;
+    stack.gcs.clearFaults();
+    const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
+    const failed = result.lines.filter((line) => line.event === 'clip.failed').map((line) => String(line.err ?? line.msg ?? '').slice(0, 200));
+    return { detail: `30% of final answers cut after ${keep} bytes, 15% garbled: ${retries} retries${failed.length ? `; failed: ${failed.join(' | ')}` : ''}`, exit: exitOf(result) };
+  },
+  'GCS bytes changed in transit': async ({ stack, env, random }) => {
+    const offset = Math.floor(random() * 20_000);
+    stack.gcs.injectFaults({ flipByteAt: offset, count: 1e9, probability: 0.25, match: 'upload-data', random });
+    const result = await startRunner(env).done;
+    stack.gcs.clearFaults();
+    const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
+    return { detail: `byte ${offset} of 25% of upload requests inverted: ${retries} retries`, exit: exitOf(result) };
+  },
+  'GCS closes idle connections': async ({ stack, env, random }) => {
+    const idleMs = Math.round(20 + random() * 300);
+    const before = stack.gcs.behaviour.idleCloseMs;
+    stack.gcs.behaviour.idleCloseMs = idleMs;
+    const connectionsBefore = stack.gcs.connectionsAccepted();
+    const result = await startRunner(env).done;
+    stack.gcs.behaviour.idleCloseMs = before;
+    const retries = result.lines.filter((line) => line.event === 'upload.retry').length;
+    const connections = stack.gcs.connectionsAccepted() - connectionsBefore;
+    return { detail: `idle connections closed after ${idleMs} ms: ${connections} connections, ${retries} retries`, exit: exitOf(result) };
+  },
   'Scrypted cuts streams, answers slowly': async ({ stack, env, random }) => {
     const slowMs = Math.round(50 + random() * 200);
     stack.scrypted.injectFaults({ cutStreams: 0.3, slowMs, random });

@@ -54,7 +54,10 @@ function rightObjectName(site: SiteState, camera: TestCamera, clip: TestCamera['
   return record ? record.rightCopy : objectName(camera, asClip(camera, clip), prefix, siteId);
 }
 
-/** Clips at or before their camera's watermark that are not in the bucket (must be 0 at every moment). */
+/**
+ * Clips at or before their camera's watermark that are not in the bucket with their own bytes (must be 0 at every
+ * moment): a wrong object where the clip's right bytes must be counts as missing.
+ */
 export async function clipsPassedButMissing(world: TrialWorld): Promise<number> {
   const site = await readSite(world);
   let missing = 0;
@@ -62,8 +65,10 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
     const watermark = site.cameras.get(camera.id)?.lastTimestamp ?? 0;
     for (const clip of camera.clips) {
       const passed = clipEnd(asClip(camera, clip)) <= watermark;
+      if (!passed) continue;
       const name = rightObjectName(site, camera, clip, world.prefix, world.site);
-      if (passed && (!name || !world.stack.gcs.objectPath(world.stack.bucket, name))) missing += 1;
+      const path = name ? world.stack.gcs.objectPath(world.stack.bucket, name) : undefined;
+      if (!path || (await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) missing += 1;
     }
   }
   return missing;

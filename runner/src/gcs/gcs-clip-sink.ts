@@ -1,26 +1,30 @@
 // The ClipSink port on Google Cloud Storage. Objects are only ever created: every upload carries
-// ifGenerationMatch=0 (https://cloud.google.com/storage/docs/request-preconditions), so a 412 means the object is
-// already there and nothing is overwritten. Small clips go in one multipart request whose metadata carries the
-// CRC32C, checked by the server before the object exists (multipart-post.ts). Other clips use a resumable
-// session that the storage library creates; the bytes then stream in one PUT sent directly (direct-put.ts), and
-// the created object's CRC32C is compared with the one computed while sending: a mismatch is reported, never
-// retried into an "exists". With GCS_CHUNK_SIZE_MB > 0 the library sends the session's chunks (bounded memory on
-// a flaky link) and checks the CRC32C itself, after the object exists: a mismatch it cannot delete is reported
-// too. The runner's key cannot read, list or delete, and this class never tries to (the library's clean-up aside).
+// ifGenerationMatch=0 (https://cloud.google.com/storage/docs/request-preconditions), and every upload carries the
+// clip's CRC32C, which GCS checks before the object exists (https://cloud.google.com/storage/docs/data-validation):
+// small clips in one multipart request whose metadata holds it (multipart-post.ts), others through a resumable
+// session that the storage library opens, the bytes then sent directly with the hash on the final request
+// (direct-put.ts; GCS_CHUNK_SIZE_MB > 0 sets the size of its non-final requests). So an object under a clip's
+// name can only hold that clip's verified bytes, and GCS's precondition answer (412 conditionNotMet, told apart
+// from any other 412 in gcs-errors.ts) means "this clip is backed up". The created object's CRC32C is checked
+// once more in the answer: a mismatch is a StoredObjectMismatchError, never retried into an "exists". Errors of
+// the clip's source are ClipSourceErrors (source-reader.ts): whatever status they carry is never GCS's.
+// The runner's key cannot read, list or delete, and this class never tries to.
 import { randomBytes } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Storage, type Bucket, type File } from '@google-cloud/storage';
+import { Storage, type Bucket } from '@google-cloud/storage';
 import type { ClipSink, ClipStream, ObjectDescription, PutResult } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { attemptAgent } from './attempt-agent.js';
 import { ByteCounter } from './byte-counter.js';
 import { putToSession } from './direct-put.js';
 import { FastCrc32c, fastCrc32cGenerator } from './fast-crc32c.js';
+import { classifyLibraryError, isGcsPreconditionFailed } from './gcs-errors.js';
 import { postMultipart } from './multipart-post.js';
-import { backoffDelay, httpStatusOf, isRetryable, StoredObjectMismatchError } from './retry-policy.js';
+import { backoffDelay, isRetryable } from './retry-policy.js';
+import { ClipSourceError } from './source-reader.js';
 
 export interface GcsSinkOptions {
   bucket: string;
@@ -30,7 +34,7 @@ export interface GcsSinkOptions {
   apiEndpoint: string | undefined;
   /** Clips whose size is known and below this go in one request; others use a resumable upload. */
   resumableThresholdBytes: number;
-  /** Resumable chunk size (a multiple of 256 KiB), the memory one upload holds; 0: the clip streams in one request. */
+  /** Largest non-final request of a resumable upload (a multiple of 256 KiB); 0: as few requests as possible. */
   chunkSizeBytes: number;
   maxAttempts: number;
   baseBackoffMs: number;
@@ -39,20 +43,33 @@ export interface GcsSinkOptions {
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Opens the clip's source; its failure is the source's (ClipSourceError), whatever status it carries. */
+async function openSource(open: () => Promise<ClipStream>): Promise<ClipStream> {
+  try {
+    return await open();
+  } catch (error) {
+    throw new ClipSourceError(`opening the clip's source failed: ${describe(error)}`, { cause: error });
+  }
+}
+
 /** Reads a whole (small, bounded) stream into memory for a single-request upload, as the buffers it came in. */
 async function readBounded(clip: ClipStream, limit: number): Promise<{ chunks: Buffer[]; bytes: number; crc32c: string }> {
   const counter = new ByteCounter(clip.size);
   const crc = new FastCrc32c();
   const chunks: Buffer[] = [];
   let bytes = 0;
-  await pipeline(clip.stream, counter, async function* (source: AsyncIterable<Buffer>) {
-    for await (const chunk of source) {
-      bytes += chunk.length;
-      if (bytes > limit) throw new Error(`clip larger than the ${limit}-byte single-request limit`);
-      crc.update(chunk);
-      chunks.push(chunk);
-    }
-  });
+  try {
+    await pipeline(clip.stream, counter, async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) {
+        bytes += chunk.length;
+        if (bytes > limit) throw new Error(`clip larger than the ${limit}-byte single-request limit`);
+        crc.update(chunk);
+        chunks.push(chunk);
+      }
+    });
+  } catch (error) {
+    throw new ClipSourceError(`reading the clip's source failed after ${bytes} bytes: ${describe(error)}`, { cause: error });
+  }
   return { chunks, bytes, crc32c: crc.toString() };
 }
 
@@ -90,10 +107,12 @@ export class GcsClipSink implements ClipSink {
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
       try {
-        const bytes = await this.attempt(object, await open(), signal);
+        const bytes = await this.attempt(object, await openSource(open), signal);
         return { outcome: 'created', bytes, attempts: attempt };
       } catch (error) {
-        if (httpStatusOf(error) === 412) return { outcome: 'exists', bytes: 0, attempts: attempt };
+        // Only GCS's answer to our ifGenerationMatch=0: an object under the clip's name, created only with the
+        // clip's verified bytes (the CRC32C goes with every upload).
+        if (isGcsPreconditionFailed(error)) return { outcome: 'exists', bytes: 0, attempts: attempt };
         if (attempt >= this.options.maxAttempts || !isRetryable(error, signal)) {
           throw new Error(`upload of ${object.name} failed after ${attempt} attempt(s): ${describe(error)}`, { cause: error });
         }
@@ -113,13 +132,16 @@ export class GcsClipSink implements ClipSink {
     const attemptSockets = attemptAgent(this.options.apiEndpoint);
     file.interceptors.push({ request: (requestOptions) => Object.assign(requestOptions, { agent: attemptSockets.agent }) as never });
     try {
-      if (this.options.chunkSizeBytes > 0) return await this.libraryChunks(file, object, clip, size, signal);
       signal?.throwIfAborted();
-      const [sessionUri] = await file.createResumableUpload({
-        preconditionOpts: { ifGenerationMatch: 0 },
-        metadata: { contentType: object.contentType, metadata: object.metadata },
+      const [sessionUri] = await file
+        .createResumableUpload({ preconditionOpts: { ifGenerationMatch: 0 }, metadata: { contentType: object.contentType, metadata: object.metadata } })
+        .catch((error: unknown) => {
+          throw classifyLibraryError(error, `opening an upload session for ${this.describeObject(object)}`);
+        });
+      return await putToSession({
+        sessionUri, source: clip.stream, size, chunkBytes: this.options.chunkSizeBytes, agent: attemptSockets.agent,
+        what: this.describeObject(object), objectName: object.name, signal,
       });
-      return await putToSession({ sessionUri, source: clip.stream, size, agent: attemptSockets.agent, what: this.describeObject(object), signal });
     } finally {
       attemptSockets.close();
       clip.stream.destroy(); // a no-op after a whole clip was sent; frees the source when the session failed first
@@ -143,33 +165,6 @@ export class GcsClipSink implements ClipSink {
       chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object),
     });
     return bytes;
-  }
-
-  /** GCS_CHUNK_SIZE_MB > 0: the library sends the session in chunks of that size and checks the CRC32C. */
-  private async libraryChunks(file: File, object: ObjectDescription, clip: ClipStream, size: number | undefined, signal: AbortSignal | undefined): Promise<number> {
-    const counter = new ByteCounter(size);
-    const upload = file.createWriteStream({
-      resumable: true,
-      chunkSize: this.options.chunkSizeBytes,
-      validation: 'crc32c',
-      preconditionOpts: { ifGenerationMatch: 0 },
-      metadata: { contentType: object.contentType, metadata: object.metadata },
-    });
-    try {
-      await pipeline(clip.stream, counter, upload, signal ? { signal } : {});
-    } catch (error) {
-      // The library checks the CRC32C only once the object exists, then deletes it on a mismatch (FILE_NO_UPLOAD,
-      // retried like any failure). Our key may not delete: the object stays, and a retry would call it "exists".
-      if ((error as { code?: unknown }).code === 'FILE_NO_UPLOAD_DELETE') {
-        throw new StoredObjectMismatchError(
-          `${this.describeObject(object)} was created but its CRC32C does not match the clip's, and it could not be removed. ` +
-            'It is not counted as backed up; the object must be checked (and removed) by hand',
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-    return counter.bytes;
   }
 
   /** For `check`: a tiny object that proves the key may create objects in the bucket. */

@@ -4,8 +4,9 @@
 // two copies of the clip and a latin1 string, and opens a connection per upload; here the body is written as its
 // pieces (the metadata part, the clip's own buffers, the closing delimiter) with a Content-Length, through a
 // keep-alive agent the caller shares between small uploads. The metadata carries the clip's CRC32C, so the server
-// checks the bytes before the object exists (400, no object, on a mismatch); `ifGenerationMatch=0` makes it
-// create-only (412: the object exists). The answer's object is checked once more (upload-answer.ts).
+// checks the bytes before the object exists (no object on a mismatch: 400 from GCS, 412 from the testbench,
+// gcs-errors.ts tells them from a precondition answer); `ifGenerationMatch=0` makes it create-only. The answer's
+// object is checked once more (upload-answer.ts).
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -66,5 +67,5 @@ export async function postMultipart(upload: MultipartPost): Promise<void> {
   for (const chunk of upload.chunks) request.write(chunk);
   request.end(closing);
   const answer = await readAnswer(await answered);
-  createdObject(answer, upload.what, { crc32c: upload.crc32c, bytes: upload.bytes });
+  createdObject(answer, upload.what, { crc32c: upload.crc32c, bytes: upload.bytes, objectName: upload.name, hashSent: true });
 }

@@ -7,13 +7,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { pipeline, Transform, type TransformCallback } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_BEHAVIOUR, type ServerBehaviour } from './behaviour.js';
 import { sendError, sendJson } from './errors.js';
 import { ObjectStore, objectResource } from './object-store.js';
 import { Uploads } from './uploads.js';
 
 export interface FaultPlan {
   /** Answer this status instead of handling the request. */
-  status?: 403 | 429 | 500 | 503;
+  status?: 403 | 412 | 429 | 500 | 503;
   /** Destroy the connection instead of answering. */
   reset?: boolean;
   /** Answer normally, but this many ms late. */
@@ -23,14 +24,24 @@ export interface FaultPlan {
    * checksum missed. The server then checks (and stores) the bytes as they arrived.
    */
   flipByteAt?: number;
+  /**
+   * Handle the request (the object is created), then send only this many bytes of the answer's body and close
+   * the connection: an answer lost after the object was created.
+   */
+  cutAnswerAt?: number;
+  /** Handle the request, then answer its status with a body that is not JSON (a garbled answer). */
+  garbleAnswer?: boolean;
+  /** Handle the request as if it carried no X-Goog-Hash (a server that does not check it: how a wrong object could exist). */
+  ignoreHash?: boolean;
   /** How many matching requests get the fault. */
   count: number;
   /**
    * Which requests: uploads (default: any request under /upload/, a resumable session's initiation included),
    * upload-data (only those that carry an object's bytes: media and multipart inserts, a session's PUT/POST),
+   * upload-final (those that would create the object: inserts, a session's request with the total),
    * delete (object deletes), or any.
    */
-  match?: 'upload' | 'upload-data' | 'delete' | 'any';
+  match?: 'upload' | 'upload-data' | 'upload-final' | 'delete' | 'any';
   /** Each matching request gets the fault with this probability (default 1), drawn from `random`. */
   probability?: number;
   random?: () => number;
@@ -38,6 +49,8 @@ export interface FaultPlan {
 
 export interface GcsTestServer {
   endpoint: string;
+  /** Where documentation and the testbench differ (behaviour.ts); changeable between requests. */
+  behaviour: ServerBehaviour;
   port: number;
   /** Requests seen, by kind: upload, download, metadata, list, delete, bucket. */
   requests: Record<string, number>;
@@ -46,6 +59,8 @@ export interface GcsTestServer {
   readObject(bucket: string, name: string): Promise<{ bytes: Buffer; metadata: Record<string, string>; contentType: string } | undefined>;
   objectPath(bucket: string, name: string): string | undefined;
   listObjects(bucket: string): Promise<string[]>;
+  /** The X-Goog-Hash header of the last request that finished an upload (undefined: none sent). */
+  lastFinalHash(): string | undefined;
   /** Requests being handled now (a client that leaks a request, its body never ended, keeps one here). */
   requestsInFlight(): number;
   /** TCP connections accepted so far (keep-alive clients reuse theirs). */
@@ -71,6 +86,13 @@ function carriesData(method: string, url: URL): boolean {
   return method === 'POST' && ['media', 'multipart'].includes(url.searchParams.get('uploadType') ?? '');
 }
 
+/** Requests that would create the object: inserts, and a session's request that states the total size. */
+function finishesUpload(method: string, url: URL, headers: IncomingMessage['headers']): boolean {
+  if (!carriesData(method, url)) return false;
+  if (!url.searchParams.has('upload_id')) return true;
+  return /\/\d+$/.test(String(headers['content-range'] ?? ''));
+}
+
 /** Inverts the byte at `offset` of a stream. */
 class FlipByte extends Transform {
   private seen = 0;
@@ -90,13 +112,30 @@ class FlipByte extends Transform {
   }
 }
 
+/**
+ * Lets the handler run, but when it created the object (2xx) sends only `cutAnswerAt` bytes of the answer's body
+ * (or a garbled one), then closes. Other answers (a 308, an error) go out whole: the fault is "created, answer lost".
+ */
+function spoilAnswer(response: ServerResponse, fault: FaultPlan): void {
+  const end = response.end.bind(response) as (chunk?: unknown) => ServerResponse;
+  response.end = ((chunk?: unknown) => {
+    if (response.statusCode < 200 || response.statusCode > 299) return end(chunk);
+    const body = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? Buffer.from(chunk) : Buffer.alloc(0);
+    if (fault.garbleAnswer) return end(Buffer.alloc(body.length, 0x3f)); // '?' * length: not JSON, same length
+    response.write(body.subarray(0, fault.cutAnswerAt ?? 0));
+    setImmediate(() => response.socket?.destroy());
+    return response;
+  }) as typeof response.end;
+}
+
 /** The request as the handlers read it, its body with one byte inverted (an aborted body still fails). */
 function corrupted(request: IncomingMessage, offset: number): IncomingMessage {
   const body = pipeline(request, new FlipByte(offset), () => {});
   return Object.assign(body, { headers: request.headers, method: request.method, url: request.url, socket: request.socket }) as unknown as IncomingMessage;
 }
 
-export async function startGcsTestServer(options: { dataDir?: string; buckets?: string[] } = {}): Promise<GcsTestServer> {
+export async function startGcsTestServer(options: { dataDir?: string; buckets?: string[]; behaviour?: Partial<ServerBehaviour> } = {}): Promise<GcsTestServer> {
+  const behaviour: ServerBehaviour = { ...DEFAULT_BEHAVIOUR, ...options.behaviour };
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gcs-test-server-')));
   const store = new ObjectStore(dataDir);
@@ -104,7 +143,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   const requests: Record<string, number> = {};
   const faults: FaultPlan[] = [];
   let endpoint = '';
-  const uploads = new Uploads(store, () => endpoint);
+  const uploads = new Uploads(store, () => endpoint, behaviour);
   const sockets = new Set<Socket>();
 
   async function route(received: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -114,9 +153,11 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     const method = request.method ?? 'GET';
     const kind = kindOf(method, path);
     requests[kind] = (requests[kind] ?? 0) + 1;
+    const final = finishesUpload(method, url, request.headers);
+    if (final) lastFinalHash = request.headers['x-goog-hash'] === undefined ? undefined : String(request.headers['x-goog-hash']);
     const matches = (plan: FaultPlan) =>
       plan.match === 'any' ||
-      (plan.match === 'upload-data' ? carriesData(method, url) : plan.match === 'delete' ? kind === 'delete' : kind === 'upload');
+      (plan.match === 'upload-data' ? carriesData(method, url) : plan.match === 'upload-final' ? final : plan.match === 'delete' ? kind === 'delete' : kind === 'upload');
     const fault = faults.find((plan) => plan.count > 0 && matches(plan) && (plan.random ?? Math.random)() < (plan.probability ?? 1));
     if (fault?.slowMs) {
       fault.count -= 1;
@@ -124,13 +165,27 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     } else if (fault?.flipByteAt !== undefined) {
       fault.count -= 1;
       request = corrupted(request, fault.flipByteAt);
+    } else if (fault?.ignoreHash) {
+      fault.count -= 1;
+      delete request.headers['x-goog-hash'];
+    } else if (fault?.cutAnswerAt !== undefined || fault?.garbleAnswer) {
+      fault.count -= 1;
+      spoilAnswer(response, fault);
     } else if (fault) {
       fault.count -= 1;
       if (fault.reset) {
         request.socket.destroy();
         return;
       }
-      request.resume();
+      if (behaviour.earlyAnswer === 'close') {
+        // The testbench's fault injection answers without reading the body, and its server then closes the
+        // connection (googleapis/storage-testbench:testbench/common.py handle_retry_test_instruction; gunicorn):
+        // a client still sending sees the answer or a reset.
+        response.setHeader('connection', 'close');
+        response.once('finish', () => request.socket.destroy());
+      } else {
+        request.resume();
+      }
       sendError(response, fault.status ?? 503, 'backendError', 'injected fault');
       return;
     }
@@ -179,7 +234,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
         createReadStream(object.path).pipe(response);
         return;
       }
-      return sendJson(response, 200, objectResource(object));
+      return sendJson(response, 200, objectResource(object, behaviour));
     }
     if ((match = /^\/storage\/v1\/b\/([^/]+)\/o$/.exec(path)) && method === 'GET') {
       // https://cloud.google.com/storage/docs/json_api/v1/objects/list: names starting with `prefix`; with a
@@ -208,7 +263,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
         // A rolled-up prefix is over once reported: the next page starts after every name below it.
         lastName = cut >= 0 ? `${prefix}${rest.slice(0, cut + delimiter.length)}\uffff` : object.name;
         if (cut >= 0) prefixes.add(prefix + rest.slice(0, cut + delimiter.length));
-        else items.push(objectResource(object));
+        else items.push(objectResource(object, behaviour));
       }
       return sendJson(response, 200, { kind: 'storage#objects', items, prefixes: [...prefixes], ...(nextPageToken ? { nextPageToken } : {}) });
     }
@@ -226,6 +281,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   }
 
   let inFlight = 0;
+  let lastFinalHash: string | undefined;
   let connections = 0;
   const server = createServer((request, response) => {
     inFlight += 1;
@@ -240,6 +296,20 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  // Idle keep-alive connections close after behaviour.idleCloseMs: the testbench runs under gunicorn
+  // (googleapis/storage-testbench:testbench_run.py), whose `keepalive` setting defaults to 2 s.
+  server.keepAliveTimeout = behaviour.idleCloseMs;
+  // Idle keep-alive connections close after behaviour.idleCloseMs: the testbench runs under
+  // gunicorn (googleapis/storage-testbench:testbench_run.py), whose `keepalive` setting defaults to 2 s.
+  // Node takes the value when a connection opens, so a change applies to the server at once.
+  server.keepAliveTimeout = behaviour.idleCloseMs;
+  Object.defineProperty(behaviour, 'idleCloseMs', {
+    enumerable: true,
+    get: () => server.keepAliveTimeout,
+    set: (value: number) => {
+      server.keepAliveTimeout = value;
+    },
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://127.0.0.1:${port}`;
@@ -247,6 +317,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
   return {
     endpoint,
     port,
+    behaviour,
     requests,
     injectFaults: (plan) => faults.push({ ...plan }),
     clearFaults: () => {
@@ -259,6 +330,7 @@ export async function startGcsTestServer(options: { dataDir?: string; buckets?: 
     },
     objectPath: (bucket, name) => store.get(bucket, name)?.path,
     listObjects: async (bucket) => store.list(bucket).map((object) => object.name),
+    lastFinalHash: () => lastFinalHash,
     requestsInFlight: () => inFlight,
     connectionsAccepted: () => connections,
     async deleteObjects(bucket, prefix) {

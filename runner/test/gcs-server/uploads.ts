@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { PRECONDITION_FAILED, sendError, sendJson } from './errors.js';
 import { digestFile, objectResource, type Digests, type ObjectStore } from './object-store.js';
+import type { ServerBehaviour } from './behaviour.js';
 
 interface UploadMetadata {
   name?: string;
@@ -43,7 +44,7 @@ function parseGoogHash(header: string | string[] | undefined): { crc32c?: string
 export class Uploads {
   private readonly sessions = new Map<string, ResumableSession>();
 
-  constructor(private readonly store: ObjectStore, private readonly endpoint: () => string) {}
+  constructor(private readonly store: ObjectStore, private readonly endpoint: () => string, private readonly behaviour: ServerBehaviour) {}
 
   /** 412 when `ifGenerationMatch` does not hold: 0 means "no live object of that name". */
   private preconditionHolds(bucket: string, name: string, ifGenerationMatch: string | null): boolean {
@@ -56,18 +57,35 @@ export class Uploads {
   private async finish(response: ServerResponse, bucket: string, name: string, tempPath: string, meta: UploadMetadata, ifGenerationMatch: string | null, digests: Digests, sent: { crc32c?: string; md5Hash?: string }) {
     const expectedCrc = sent.crc32c ?? meta.crc32c;
     const expectedMd5 = sent.md5Hash ?? meta.md5Hash;
+    // The hash is checked before the precondition, as the testbench does (gcs/object.py init validates the
+    // checksums, then testbench/database.py insert_object the preconditions).
     if ((expectedCrc && expectedCrc !== digests.crc32c) || (expectedMd5 && expectedMd5 !== digests.md5Hash)) {
       await rm(tempPath, { force: true });
-      sendError(response, 400, 'invalid', `Provided CRC32C "${expectedCrc}" doesn't match calculated CRC32C "${digests.crc32c}".`);
+      if (this.behaviour.hashMismatch === 'testbench-412') {
+        // googleapis/storage-testbench:testbench/error.py mismatch (rest_code=412, no reason)
+        sendJson(response, 412, { error: { code: 412, message: `crc32c validation failed. Expected = ${digests.crc32c} vs Actual = ${expectedCrc}.` } });
+      } else {
+        // https://cloud.google.com/storage/docs/data-validation: a mismatch is refused with 400
+        sendError(response, 400, 'invalid', `Provided CRC32C "${expectedCrc}" doesn't match calculated CRC32C "${digests.crc32c}".`);
+      }
       return;
     }
     if (!this.preconditionHolds(bucket, name, ifGenerationMatch)) {
       await rm(tempPath, { force: true });
-      sendError(response, 412, 'conditionNotMet', PRECONDITION_FAILED);
+      this.sendPreconditionFailed(response);
       return;
     }
     const object = await this.store.commit(bucket, name, tempPath, digests, meta.contentType ?? 'application/octet-stream', meta.metadata ?? {});
-    sendJson(response, 200, objectResource(object));
+    sendJson(response, 200, objectResource(object, this.behaviour));
+  }
+
+  private sendPreconditionFailed(response: ServerResponse): void {
+    if (this.behaviour.errorBodies === 'testbench') {
+      // googleapis/storage-testbench:testbench/common.py make_json_preconditions -> error.py mismatch
+      sendJson(response, 412, { error: { code: 412, message: 'ifGenerationMatch validation failed. Expected = 0 vs Actual = 1.' } });
+    } else {
+      sendError(response, 412, 'conditionNotMet', PRECONDITION_FAILED);
+    }
   }
 
   async handleInsert(request: IncomingMessage, response: ServerResponse, bucket: string, url: URL): Promise<void> {
@@ -104,8 +122,11 @@ export class Uploads {
     for await (const chunk of request) body += String(chunk);
     const meta = (body ? JSON.parse(body) : {}) as UploadMetadata;
     const name = url.searchParams.get('name') ?? meta.name ?? '';
-    if (!this.preconditionHolds(bucket, name, ifGenerationMatch)) {
-      sendError(response, 412, 'conditionNotMet', PRECONDITION_FAILED);
+    // The testbench checks the precondition only when the upload finishes (googleapis/storage-testbench:
+    // gcs/upload.py init_resumable_rest stores it; testbench/rest_server.py resumable_upload_chunk checks it);
+    // https://cloud.google.com/storage/docs/request-preconditions describes a check at the start too: a mode.
+    if (this.behaviour.preconditionAtOpen && !this.preconditionHolds(bucket, name, ifGenerationMatch)) {
+      this.sendPreconditionFailed(response);
       return;
     }
     const id = randomBytes(12).toString('hex');

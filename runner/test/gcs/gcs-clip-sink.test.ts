@@ -62,37 +62,6 @@ describe('GCS sink retries', () => {
     });
   }
 
-  it('chunked uploads: a byte corrupted in transit is deleted by the library and the clip is sent again', async () => {
-    const bucket = await freshBucket();
-    const bytes = randomBytes(700_000);
-    let opens = 0;
-    server.injectFaults({ flipByteAt: 100_000, count: 1, match: 'upload-data' });
-    const result = await createGcsClipSink(sinkOptions(bucket)).putIfAbsent(
-      { name: 'cam/flipped.mp4', contentType: 'video/mp4', metadata: {}, size: undefined },
-      () => ((opens += 1), clipOf(bytes)()),
-    );
-    assert.deepEqual([result.outcome, result.attempts, opens], ['created', 2, 2]);
-    assert.ok((await server.readObject(bucket, 'cam/flipped.mp4'))?.bytes.equals(bytes), 'the object holds the clip');
-  });
-
-  it('chunked uploads: a corrupted object the key cannot delete is reported, never retried into "exists"', async () => {
-    const bucket = await freshBucket();
-    const bytes = randomBytes(700_000);
-    let opens = 0;
-    server.injectFaults({ flipByteAt: 100_000, count: 1, match: 'upload-data' });
-    server.injectFaults({ status: 403, count: 1, match: 'delete' });
-    await assert.rejects(
-      createGcsClipSink(sinkOptions(bucket)).putIfAbsent(
-        { name: 'cam/flipped-kept.mp4', contentType: 'video/mp4', metadata: {}, size: undefined },
-        () => ((opens += 1), clipOf(bytes)()),
-      ),
-      /cam\/flipped-kept\.mp4 failed after 1 attempt\(s\).*CRC32C does not match.*not counted as backed up/s,
-    );
-    assert.equal(opens, 1);
-    const stored = await server.readObject(bucket, 'cam/flipped-kept.mp4');
-    assert.equal(stored?.bytes[100_000], (bytes[100_000] as number) ^ 0xff, 'the scenario is real: the bad object stayed');
-  });
-
   it('gives up after maxAttempts with a clear error, leaving no object', async () => {
     const bucket = await freshBucket();
     server.injectFaults({ status: 503, count: 10, match: 'upload' });
@@ -123,14 +92,21 @@ describe('GCS sink retries', () => {
 describe('GCS test server semantics the runner relies on', () => {
   const upload = (bucket: string, query: string, init: RequestInit) => fetch(`${server.endpoint}/upload/storage/v1/b/${bucket}/o?${query}`, init);
 
-  it('answers 412 to ifGenerationMatch=0 for media, multipart and resumable uploads of an existing object', async () => {
+  it('answers 412 to ifGenerationMatch=0 for media, multipart and (after the bytes, as the testbench) resumable uploads of an existing object', async () => {
     const bucket = await freshBucket();
     assert.equal((await upload(bucket, 'uploadType=media&name=a&ifGenerationMatch=0', { method: 'POST', body: 'first' })).status, 200);
     assert.equal((await upload(bucket, 'uploadType=media&name=a&ifGenerationMatch=0', { method: 'POST', body: 'second' })).status, 412);
     const boundary = 'xyz';
     const multipart = `--${boundary}\r\nContent-Type: application/json\r\n\r\n{"name":"a"}\r\n--${boundary}\r\nContent-Type: video/mp4\r\n\r\nsecond\r\n--${boundary}--`;
     assert.equal((await upload(bucket, 'uploadType=multipart&ifGenerationMatch=0', { method: 'POST', headers: { 'content-type': `multipart/related; boundary=${boundary}` }, body: multipart })).status, 412);
-    assert.equal((await upload(bucket, 'uploadType=resumable&name=a&ifGenerationMatch=0', { method: 'POST', body: '{}' })).status, 412);
+    const session = await upload(bucket, 'uploadType=resumable&name=a&ifGenerationMatch=0', { method: 'POST', body: '{}' });
+    assert.equal(session.status, 200, 'the testbench opens the session (googleapis/storage-testbench: gcs/upload.py init_resumable_rest)');
+    const finish = await fetch(session.headers.get('location') ?? '', { method: 'PUT', headers: { 'content-range': 'bytes 0-5/6' }, body: 'second' });
+    assert.equal(finish.status, 412);
+    assert.equal(((await finish.json()) as { error: { errors: { reason: string }[] } }).error.errors[0]?.reason, 'conditionNotMet');
+    server.behaviour.preconditionAtOpen = true;
+    assert.equal((await upload(bucket, 'uploadType=resumable&name=a&ifGenerationMatch=0', { method: 'POST', body: '{}' })).status, 412, 'the other mode');
+    server.behaviour.preconditionAtOpen = false;
     assert.equal((await server.readObject(bucket, 'a'))?.bytes.toString(), 'first');
   });
 
@@ -152,5 +128,52 @@ describe('GCS test server semantics the runner relies on', () => {
     // The standard CRC32C check value of "123456789" is 0xE3069283.
     const good = await upload(bucket, 'uploadType=media&name=c', { method: 'POST', headers: { 'x-goog-hash': `crc32c=${Buffer.from('e3069283', 'hex').toString('base64')}` }, body: '123456789' });
     assert.equal(good.status, 200);
+  });
+
+  it('checks X-Goog-Hash on the final request of a resumable upload (400, or 412 as the testbench), creating nothing', async () => {
+    for (const [hashMismatch, status] of [['documented-400', 400], ['testbench-412', 412]] as const) {
+      const bucket = await freshBucket();
+      server.behaviour.hashMismatch = hashMismatch;
+      const session = await upload(bucket, 'uploadType=resumable&name=h&ifGenerationMatch=0', { method: 'POST', body: '{}' });
+      const location = session.headers.get('location') ?? '';
+      const part = await fetch(location, { method: 'PUT', headers: { 'content-range': 'bytes 0-262143/*' }, body: Buffer.alloc(262_144, 1) });
+      assert.equal(part.status, 308);
+      const final = await fetch(location, { method: 'PUT', headers: { 'content-range': 'bytes 262144-262152/262153', 'x-goog-hash': 'crc32c=AAAAAA==' }, body: '123456789' });
+      assert.equal(final.status, status);
+      assert.match(await final.text(), /CRC32C|crc32c/);
+      assert.equal(await server.readObject(bucket, 'h'), undefined);
+    }
+    server.behaviour.hashMismatch = 'documented-400';
+  });
+
+  it('an empty object: "size":"0", or no size at all as the testbench; the sink takes both', async () => {
+    for (const emptySize of ['zero', 'omitted'] as const) {
+      server.behaviour.emptySize = emptySize;
+      const bucket = await freshBucket();
+      for (const [name, threshold] of [['small.mp4', 100_000], ['large.mp4', 0]] as const) {
+        for (const unknownSize of [false, true]) {
+          const result = await createGcsClipSink(sinkOptions(bucket, { resumableThresholdBytes: threshold })).putIfAbsent(
+            { name: `${unknownSize}-${name}`, contentType: 'video/mp4', metadata: {}, size: undefined }, clipOf(Buffer.alloc(0), { unknownSize }),
+          );
+          assert.deepEqual([result.outcome, result.bytes], ['created', 0]);
+        }
+      }
+      const resource = (await (await fetch(`${server.endpoint}/storage/v1/b/${bucket}/o/false-large.mp4`)).json()) as { size?: string };
+      assert.equal(resource.size, emptySize === 'zero' ? '0' : undefined);
+    }
+    server.behaviour.emptySize = 'zero';
+  });
+
+  it('an early 503 on a PUT: answered and the connection closed (testbench), or the body read first; both are retried', async () => {
+    for (const earlyAnswer of ['close', 'drain'] as const) {
+      server.behaviour.earlyAnswer = earlyAnswer;
+      const bucket = await freshBucket();
+      const bytes = randomBytes(3_000_000);
+      server.injectFaults({ status: 503, count: 1, match: 'upload-data' });
+      const result = await createGcsClipSink(sinkOptions(bucket, { resumableThresholdBytes: 0 })).putIfAbsent({ name: 'early.mp4', contentType: 'video/mp4', metadata: {}, size: undefined }, clipOf(bytes));
+      assert.deepEqual([result.outcome, result.attempts], ['created', 2]);
+      assert.ok((await server.readObject(bucket, 'early.mp4'))?.bytes.equals(bytes));
+    }
+    server.behaviour.earlyAnswer = 'close';
   });
 });

@@ -1,8 +1,9 @@
-// The sink's own HTTP uploads against the GCS test server over real HTTP: large clips streamed in one PUT to a
-// resumable session (direct-put.ts, the default GCS_CHUNK_SIZE_MB=0), small clips in one multipart POST over a
-// shared keep-alive agent (multipart-post.ts). What they must keep: exact bytes and metadata, create-only (412 is
-// "exists", nothing overwritten), no object and no open request from a broken source, retries with a fresh
-// session, a CRC32C mismatch reported (never "created"), and a process that exits when its work is done.
+// The sink's own HTTP uploads against the GCS test server over real HTTP: large clips streamed to a resumable
+// session with the CRC32C on the final request (direct-put.ts), small clips in one multipart POST over a shared
+// keep-alive agent (multipart-post.ts). What they must keep: exact bytes and metadata, create-only (only GCS's
+// precondition 412 is "exists", nothing overwritten), bytes changed on the way refused by the server and sent
+// again, no object and no open request from a broken source, retries with a fresh session, a wrong object
+// reported (never "created", never "exists"), and a process that exits when its work is done.
 // (A server of its own: injected faults are server-wide.)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,9 +12,11 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { ClipStream, ObjectDescription } from '../../src/core/ports.js';
+import { findInCauseChain, isStoredObjectMismatchError, type StoredObjectMismatchError } from '../../src/core/errors.js';
 import { FastCrc32c } from '../../src/gcs/fast-crc32c.js';
 import { createGcsClipSink, type GcsClipSink, type GcsSinkOptions } from '../../src/gcs/index.js';
 import { clipOf } from '../conformance/clip-sink-suite.js';
+import { DEFAULT_BEHAVIOUR } from '../gcs-server/behaviour.js';
 import { startGcsTestServer, type FaultPlan, type GcsTestServer } from '../gcs-server/server.js';
 import { freshBucket as sharedFreshBucket, testSinkOptions } from './sink-fixture.js';
 
@@ -24,6 +27,7 @@ before(async () => {
 });
 afterEach(() => {
   server.clearFaults();
+  Object.assign(server.behaviour, DEFAULT_BEHAVIOUR);
   for (const sink of sinks.splice(0)) sink.close();
 });
 after(() => server.close());
@@ -84,18 +88,33 @@ function breaking(bytes: Buffer, breakAt: number, announced: boolean): () => Pro
   });
 }
 
-describe('large clips: one direct PUT to a resumable session', () => {
-  for (const [label, unknownSize] of [['known size (Content-Length)', false], ['unknown size (chunked)', true]] as const) {
-    it(`a ${label} clip lands byte-identical with its CRC32C, content type and metadata, in one PUT`, async () => {
+describe('large clips: a resumable session, the hash on its final request', () => {
+  for (const [label, unknownSize, requests] of [['known size (Content-Length)', false, 3], ['unknown size (8 MiB pieces)', true, 2]] as const) {
+    it(`a ${label} clip lands byte-identical with its CRC32C, content type and metadata; the final request carries the hash`, async () => {
       const bucket = await freshBucket();
       const bytes = randomBytes(6_000_000 + 123);
       const before = server.requests.upload ?? 0;
       const result = await sinkFor(bucket).putIfAbsent(clip('cam/large.mp4'), clipOf(bytes, { unknownSize }));
       assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 1 });
-      assert.equal((server.requests.upload ?? 0) - before, 2, 'one session initiation and one PUT');
+      // Known size: the open, one streaming PUT of all but the last (<= 256 KiB) bytes, the final PUT with them.
+      assert.equal((server.requests.upload ?? 0) - before, requests);
+      assert.equal(server.lastFinalHash(), `crc32c=${crcOf(bytes)}`);
       await assertStored(bucket, 'cam/large.mp4', bytes);
     });
   }
+
+  it('with a chunk size, a clip goes as requests of that size, then the final one with the hash (known and unknown size)', async () => {
+    for (const unknownSize of [false, true]) {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(3 * 262_144 + 1000);
+      const before = server.requests.upload ?? 0;
+      const result = await sinkFor(bucket, { chunkSizeBytes: 262_144 }).putIfAbsent(clip('cam/chunked.mp4'), clipOf(bytes, { unknownSize }));
+      assert.deepEqual(result, { outcome: 'created', bytes: bytes.length, attempts: 1 });
+      assert.equal((server.requests.upload ?? 0) - before, 5, 'the open, three chunks of 256 KiB, the final request');
+      assert.equal(server.lastFinalHash(), `crc32c=${crcOf(bytes)}`);
+      await assertStored(bucket, 'cam/chunked.mp4', bytes);
+    }
+  });
 
   it('an empty clip over the threshold lands as an empty object (known and unknown size)', async () => {
     const bucket = await freshBucket();
@@ -106,15 +125,22 @@ describe('large clips: one direct PUT to a resumable session', () => {
     await assertStored(bucket, 'cam/empty-unknown.mp4', Buffer.alloc(0));
   });
 
-  it('an existing object is "exists" and keeps its bytes', async () => {
-    const bucket = await freshBucket();
-    const first = randomBytes(500_000);
-    const sink = sinkFor(bucket);
-    await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(first));
-    const second = await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(randomBytes(700_000)));
-    assert.deepEqual(second, { outcome: 'exists', bytes: 0, attempts: 1 });
-    await assertStored(bucket, 'cam/same.mp4', first);
-  });
+  for (const [label, behaviour] of [
+    ['412 after the bytes, as the testbench', { preconditionAtOpen: false, errorBodies: 'gcs' }],
+    ['412 at the session open', { preconditionAtOpen: true, errorBodies: 'gcs' }],
+    ['the testbench\'s message-only 412', { preconditionAtOpen: false, errorBodies: 'testbench' }],
+  ] as const) {
+    it(`an existing object is "exists" and keeps its bytes (${label})`, async () => {
+      Object.assign(server.behaviour, behaviour);
+      const bucket = await freshBucket();
+      const first = randomBytes(500_000);
+      const sink = sinkFor(bucket);
+      await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(first));
+      const second = await sink.putIfAbsent(clip('cam/same.mp4'), clipOf(randomBytes(700_000)));
+      assert.deepEqual(second, { outcome: 'exists', bytes: 0, attempts: 1 });
+      await assertStored(bucket, 'cam/same.mp4', first);
+    });
+  }
 
   it('an object that appears after the session started: the PUT\'s 412 is "exists", the other object is kept', async () => {
     const bucket = await freshBucket();
@@ -180,27 +206,75 @@ describe('large clips: one direct PUT to a resumable session', () => {
     });
   }
 
-  for (const unknownSize of [false, true]) {
-    it(`a byte corrupted in transit (${unknownSize ? 'unknown' : 'known'} size) is reported as a CRC32C mismatch, not retried, never "created"`, async () => {
+  for (const [label, options] of [
+    ['known size', { unknownSize: false, chunkSizeBytes: 0 }],
+    ['unknown size', { unknownSize: true, chunkSizeBytes: 0 }],
+    ['chunks', { unknownSize: false, chunkSizeBytes: 262_144 }],
+  ] as const) {
+    for (const [where, offset] of [['streamed part', 200_000], ['held-back tail', 999_000]] as const) {
+      it(`a byte corrupted in transit (${label}, ${where}) is refused by the server, no object exists, the retry lands the clip`, async () => {
+        const bucket = await freshBucket();
+        const bytes = randomBytes(1_000_000);
+        let opens = 0;
+        // The fault counts bytes per request. Unknown size: one (final) request of the whole clip. Known size: the
+        // first request starts at byte 0; the tail is the final request (bytes 786,432 on), its first byte flipped.
+        server.injectFaults(where === 'streamed part' || options.unknownSize ? { flipByteAt: offset, count: 1, match: 'upload-data' } : { flipByteAt: 0, count: 1, match: 'upload-final' });
+        const sink = sinkFor(bucket, { chunkSizeBytes: options.chunkSizeBytes });
+        const result = await sink.putIfAbsent(clip('cam/corrupt.mp4'), () => ((opens += 1), clipOf(bytes, { unknownSize: options.unknownSize })()));
+        assert.deepEqual([result.outcome, result.attempts, opens], ['created', 2, 2]);
+        await assertStored(bucket, 'cam/corrupt.mp4', bytes);
+        // Run 2 meets the object: "exists" is right, the object holds the clip's bytes.
+        assert.equal((await sink.putIfAbsent(clip('cam/corrupt.mp4'), clipOf(bytes)) ).outcome, 'exists');
+      });
+    }
+  }
+
+  it('a server that does not check the final hash and stores a wrong object: StoredObjectMismatchError with the name, never "exists"', async () => {
+    const bucket = await freshBucket();
+    const bytes = randomBytes(1_000_000);
+    let opens = 0;
+    server.injectFaults({ flipByteAt: 1000, count: 1, match: 'upload-data' });
+    server.injectFaults({ ignoreHash: true, count: 1, match: 'upload-final' });
+    await assert.rejects(
+      sinkFor(bucket).putIfAbsent(clip('cam/wrong.mp4'), () => ((opens += 1), clipOf(bytes)())),
+      (error: Error) => {
+        assert.ok(isStoredObjectMismatchError(error));
+        assert.equal((findInCauseChain(error, 'StoredObjectMismatchError') as StoredObjectMismatchError).objectName, 'cam/wrong.mp4');
+        assert.match(error.message, /cam\/wrong\.mp4 failed after 1 attempt\(s\).*does not match the clip/s);
+        return true;
+      },
+    );
+    assert.equal(opens, 1, 'a mismatch is never retried');
+  });
+
+  for (const [label, fault] of <[string, FaultPlan][]>[
+    ['cut to 20 bytes', { cutAnswerAt: 20, count: 1, match: 'upload-final' }],
+    ['garbled', { garbleAnswer: true, count: 1, match: 'upload-final' }],
+  ]) {
+    it(`the final answer ${label} after the object was created ends as backed up (the server checked the hash)`, async () => {
       const bucket = await freshBucket();
-      const bytes = randomBytes(1_000_000);
-      let opens = 0;
-      server.injectFaults({ flipByteAt: 654_321, count: 1, match: 'upload-data' });
-      await assert.rejects(
-        sinkFor(bucket).putIfAbsent(clip('cam/corrupt.mp4'), () => ((opens += 1), clipOf(bytes, { unknownSize })())),
-        (error: Error) => {
-          assert.match(error.message, /cam\/corrupt\.mp4 failed after 1 attempt\(s\)/);
-          assert.match(error.message, /does not match the clip: the server has CRC32C/);
-          assert.match(error.message, /not counted as backed up/);
-          return true;
-        },
-      );
-      assert.equal(opens, 1, 'a mismatch must not be retried (the retry would find the object and call it "exists")');
-      // The scenario is real: the server stored the bytes as they arrived.
-      const stored = await server.readObject(bucket, 'cam/corrupt.mp4');
-      assert.equal(stored?.bytes[654_321], (bytes[654_321] as number) ^ 0xff);
+      const bytes = randomBytes(700_000);
+      server.injectFaults(fault);
+      const result = await sinkFor(bucket).putIfAbsent(clip('cam/answer-lost.mp4'), clipOf(bytes));
+      assert.ok(result.outcome === 'created' || result.outcome === 'exists', `outcome ${result.outcome}`);
+      await assertStored(bucket, 'cam/answer-lost.mp4', bytes);
     });
   }
+
+  it('a Scrypted 412 while opening or reading the clip is the source\'s error, never "exists"', async () => {
+    const bucket = await freshBucket();
+    const scrypted412 = () => Object.assign(new Error('Scrypted: HTTP 412'), { code: 412, status: 412 });
+    await assert.rejects(sinkFor(bucket).putIfAbsent(clip('cam/src-412.mp4'), async () => { throw scrypted412(); }), /source failed.*412/);
+    const failing = async (): Promise<ClipStream> => ({ size: 2_000_000, stream: Readable.from((async function* () { yield randomBytes(300_000); throw scrypted412(); })()) });
+    await assert.rejects(sinkFor(bucket, { maxAttempts: 1 }).putIfAbsent(clip('cam/src-412.mp4'), failing), /source failed.*412/);
+    assert.equal(await server.readObject(bucket, 'cam/src-412.mp4'), undefined);
+  });
+
+  it('a 412 that is not GCS\'s precondition answer (no conditionNotMet) is an error, not "exists"', async () => {
+    const bucket = await freshBucket();
+    server.injectFaults({ status: 412, count: 1, match: 'upload-data' });
+    await assert.rejects(sinkFor(bucket).putIfAbsent(clip('cam/proxy-412.mp4'), clipOf(randomBytes(500_000))), /HTTP 412/);
+  });
 
   it('a missing bucket is a 404 and is not retried', async () => {
     let opens = 0;
@@ -251,6 +325,20 @@ describe('small clips: one multipart POST', () => {
     assert.equal(server.connectionsAccepted() - before, 1);
   });
 
+  it('a connection the server closed while idle (the testbench: after about 2 s) is not reused: the next upload lands at once', async () => {
+    const bucket = await freshBucket();
+    server.behaviour.idleCloseMs = 50;
+    const sink = sinkFor(bucket);
+    const before = server.connectionsAccepted();
+    const clips = ['cam/idle-1.mp4', 'cam/idle-2.mp4', 'cam/idle-3.mp4'].map((name) => [name, randomBytes(30_000)] as const);
+    for (const [name, bytes] of clips) {
+      assert.deepEqual(await sink.putIfAbsent(clip(name), clipOf(bytes)), { outcome: 'created', bytes: bytes.length, attempts: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(server.connectionsAccepted() - before, 3, 'the server closed each idle connection; each upload opened a new one');
+    for (const [name, bytes] of clips) await assertStored(bucket, name, bytes);
+  });
+
   it('an existing object is "exists" and keeps its bytes', async () => {
     const bucket = await freshBucket();
     const first = randomBytes(40_000);
@@ -260,13 +348,17 @@ describe('small clips: one multipart POST', () => {
     await assertStored(bucket, 'cam/small-same.mp4', first);
   });
 
-  it('a byte corrupted in transit is refused by the server (CRC32C in the metadata): an error, no object', async () => {
-    const bucket = await freshBucket();
-    const bytes = randomBytes(50_000);
-    server.injectFaults({ flipByteAt: 20_000, count: 1, match: 'upload-data' });
-    await assert.rejects(sinkFor(bucket).putIfAbsent(clip('cam/small-corrupt.mp4'), clipOf(bytes)), /after 1 attempt\(s\).*HTTP 400.*CRC32C/);
-    assert.equal(await server.readObject(bucket, 'cam/small-corrupt.mp4'), undefined);
-  });
+  for (const hashMismatch of ['documented-400', 'testbench-412'] as const) {
+    it(`a byte corrupted in transit is refused by the server (CRC32C in the metadata, ${hashMismatch}): no object, the retry lands it`, async () => {
+      const bucket = await freshBucket();
+      const bytes = randomBytes(50_000);
+      server.behaviour.hashMismatch = hashMismatch;
+      server.injectFaults({ flipByteAt: 20_000, count: 1, match: 'upload-data' });
+      const result = await sinkFor(bucket, { maxAttempts: 2 }).putIfAbsent(clip('cam/small-corrupt.mp4'), clipOf(bytes));
+      assert.deepEqual([result.outcome, result.attempts], ['created', 2]);
+      await assertStored(bucket, 'cam/small-corrupt.mp4', bytes);
+    });
+  }
 
   for (const status of [503, 429] as const) {
     it(`a ${status} is retried and lands`, async () => {
