@@ -1,5 +1,5 @@
 // Clips that cannot be backed up the normal way, through the real CLI: an object stored with wrong bytes (the GCS
-// test server flips a byte in transit) and a clip Scrypted only offers as an ffmpeg input.
+// test server flips a byte in transit and ignores the final request's hash) and a clip Scrypted only offers as an ffmpeg input.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { objectName } from '../../src/core/object-name.js';
@@ -9,7 +9,7 @@ import type { TestClip } from '../scrypted-server/server.js';
 import { asClip, clipAt, events, lastEnd, sha, stateCliFixture } from './fixture.js';
 
 const f = stateCliFixture([
-  { id: 'mismatch', name: 'Mismatch Camera', clips: [clipAt('mm-1', 40, 51), clipAt('mm-2', 30, 52, { generate: { sizeBytes: 200_000, seed: 53 } }), clipAt('mm-3', 20, 54)] },
+  { id: 'mismatch', name: 'Mismatch Camera', clips: [clipAt('mm-1', 40, 51, { generate: { sizeBytes: 600_000, seed: 51 } }), clipAt('mm-2', 30, 52, { generate: { sizeBytes: 200_000, seed: 53 } }), clipAt('mm-3', 20, 54)] },
   { id: 'ffmpeg', name: 'Ffmpeg Camera', clips: [clipAt('ff-1', 40, 61), clipAt('ff-2', 30, 62, { bytePath: 'ffmpeg-only' }), clipAt('ff-3', 20, 63)] },
 ]);
 
@@ -20,8 +20,12 @@ describe('wrong objects and unsupported clips through the CLI', { timeout: 300_0
     const bad = camera.clips[0] as TestClip;
     const badName = objectName(camera, asClip(camera, bad), site, site);
     const sessions = { GCS_RESUMABLE_THRESHOLD_MB: '0' };
-    // One upload at a time, so the first upload (the camera's first clip) is the one whose byte is flipped.
+    // One upload at a time, so the first upload (the camera's first clip) is the one whose byte is flipped. GCS
+    // refuses a body whose CRC32C differs from the final request's X-Goog-Hash, so a wrong object can only exist
+    // where a server does not check it: the byte is flipped in the streamed part and the final request's hash is
+    // ignored.
     f.stack().gcs.injectFaults({ flipByteAt: 20_000, count: 1, match: 'upload-data' });
+    f.stack().gcs.injectFaults({ ignoreHash: true, count: 1, match: 'upload-final' });
     const first = await runCli(['run'], f.env(site, ['mismatch'], { ...sessions, UPLOAD_CONCURRENCY: '1' }));
     f.stack().gcs.clearFaults();
     assert.equal(first.code, 1, first.stderr);
