@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SITE_ID, sanitizePrefix } from './core/object-name.js';
+import { parseUploadLimit, type UploadLimitSchedule } from './gcs/upload-limit-schedule.js';
 import { registerSecret } from './log.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -232,6 +233,20 @@ const heartbeatFile = optionalText.superRefine((value, context) => {
   }
 });
 
+// A cap on upload bytes per second across all uploads, optionally a daily schedule (gcs/upload-limit-schedule.ts).
+const uploadLimit = optionalText.transform((value, context): UploadLimitSchedule | undefined => {
+  if (value === undefined) return undefined;
+  try {
+    return parseUploadLimit(value);
+  } catch (error) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be bytes per second (e.g. 4M, 500k, off) or a daily schedule in local time (e.g. 08:00,4M 23:00,off): ${(error as Error).message}`,
+    });
+    return z.NEVER;
+  }
+});
+
 const schema = z.object({
   SCRYPTED_HOST: scryptedUrl,
   SCRYPTED_USER: text('the Scrypted user name'),
@@ -249,6 +264,7 @@ const schema = z.object({
   GCS_RESUMABLE_THRESHOLD_MB: integer(8, 0, 5120, 'MB'),
   GCS_CHUNK_SIZE_MB: integer(0, 0, 1024, 'MB'),
   GCS_MAX_ATTEMPTS: integer(5, 1, 20, 'attempts'),
+  UPLOAD_LIMIT: uploadLimit,
   FIRESTORE_DATABASE: firestoreDatabase,
   SITE_ID: optionalText.refine((value) => value === undefined || /^[A-Za-z0-9_-]{1,100}$/.test(value), {
     message: 'must be 1-100 letters, digits, - or _',
@@ -295,6 +311,8 @@ export interface RunnerConfig {
     resumableThresholdBytes: number;
     chunkSizeBytes: number;
     maxAttempts: number;
+    /** UPLOAD_LIMIT: bytes per second shared by all uploads, by time of day; undefined: no cap. */
+    uploadLimit: UploadLimitSchedule | undefined;
   };
   firestore: { projectId: string; databaseId: string; documentPath: string; keyFilename: string | undefined };
   siteId: string;
@@ -351,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         resumableThresholdBytes: v.GCS_RESUMABLE_THRESHOLD_MB * MB,
         chunkSizeBytes,
         maxAttempts: v.GCS_MAX_ATTEMPTS,
+        uploadLimit: v.UPLOAD_LIMIT,
       },
       firestore: {
         projectId: v.GCS_PROJECT_ID,

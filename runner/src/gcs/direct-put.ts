@@ -26,6 +26,7 @@ import { pipeline } from 'node:stream/promises';
 import { classifyRefusal } from './gcs-errors.js';
 import { StoredObjectMismatchError } from './retry-policy.js';
 import { SourceReader } from './source-reader.js';
+import type { UploadThrottle } from './upload-throttle.js';
 import { createdObject, readAnswer, type UploadAnswer } from './upload-answer.js';
 
 /** Non-final requests of a resumable upload carry a multiple of this many bytes. */
@@ -48,6 +49,8 @@ export interface SessionPut {
   /** The object's name in the bucket (for StoredObjectMismatchError). */
   objectName: string;
   signal?: AbortSignal | undefined;
+  /** The shared UPLOAD_LIMIT bucket every request body passes through; undefined: no cap. */
+  throttle?: UploadThrottle | undefined;
 }
 
 interface Sent {
@@ -67,7 +70,8 @@ async function sendRequest(url: URL, put: SessionPut, headers: Record<string, st
   answered.catch(() => {}); // handled below, after the body's own outcome
   const stop = new AbortController();
   let bodyDone = false;
-  const bodySent = pipeline(Readable.from(body), request, { signal: put.signal ? AbortSignal.any([put.signal, stop.signal]) : stop.signal })
+  const options = { signal: put.signal ? AbortSignal.any([put.signal, stop.signal]) : stop.signal };
+  const bodySent = (put.throttle ? pipeline(Readable.from(body), put.throttle.transform(), request, options) : pipeline(Readable.from(body), request, options))
     .then(() => undefined, (error: unknown) => error ?? new Error('request body failed'))
     .finally(() => {
       bodyDone = true;

@@ -25,6 +25,8 @@ import { classifyLibraryError, isGcsPreconditionFailed } from './gcs-errors.js';
 import { postMultipart } from './multipart-post.js';
 import { backoffDelay, isRetryable } from './retry-policy.js';
 import { ClipSourceError } from './source-reader.js';
+import { describeUploadLimit, type UploadLimitSchedule } from './upload-limit-schedule.js';
+import { UploadThrottle, type ThrottleClock } from './upload-throttle.js';
 
 export interface GcsSinkOptions {
   bucket: string;
@@ -39,6 +41,10 @@ export interface GcsSinkOptions {
   maxAttempts: number;
   baseBackoffMs: number;
   logger: Logger;
+  /** UPLOAD_LIMIT: one cap shared by every upload of this sink (upload-throttle.ts); undefined: none. */
+  uploadLimit?: UploadLimitSchedule | undefined;
+  /** Tests only: the clock the cap is kept with. */
+  throttleClock?: ThrottleClock | undefined;
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -81,6 +87,8 @@ export class GcsClipSink implements ClipSink {
   private readonly bucket: Bucket;
   /** Shared by small uploads so they reuse connections; idle sockets never keep the process alive. */
   private readonly smallUploads: HttpAgent;
+  /** The shared UPLOAD_LIMIT bucket; undefined when there is no cap at any time. */
+  private readonly throttle: UploadThrottle | undefined;
 
   constructor(private readonly options: GcsSinkOptions) {
     const storage = new Storage({
@@ -96,6 +104,11 @@ export class GcsClipSink implements ClipSink {
     this.bucket = storage.bucket(options.bucket);
     const keepAlive = { keepAlive: true, timeout: IDLE_SOCKET_MS };
     this.smallUploads = storage.apiEndpoint.startsWith('http:') ? new HttpAgent(keepAlive) : new HttpsAgent(keepAlive);
+    this.throttle = options.uploadLimit ? new UploadThrottle(options.uploadLimit, options.throttleClock) : undefined;
+    if (options.uploadLimit) {
+      const limit = describeUploadLimit(options.uploadLimit);
+      options.logger.info({ event: 'upload.limit', limit }, `uploads share a cap (UPLOAD_LIMIT): ${limit}`);
+    }
   }
 
   /** Closes the small uploads' idle connections (optional: idle sockets do not keep the process alive). */
@@ -140,7 +153,7 @@ export class GcsClipSink implements ClipSink {
         });
       return await putToSession({
         sessionUri, source: clip.stream, size, chunkBytes: this.options.chunkSizeBytes, agent: attemptSockets.agent,
-        what: this.describeObject(object), objectName: object.name, signal,
+        what: this.describeObject(object), objectName: object.name, signal, throttle: this.throttle,
       });
     } finally {
       attemptSockets.close();
@@ -162,7 +175,7 @@ export class GcsClipSink implements ClipSink {
     const headers = useAuth ? { ...(await this.storage.authClient.getRequestHeaders(endpoint)) } : {};
     await postMultipart({
       endpoint, bucket: this.options.bucket, name: object.name, contentType: object.contentType, metadata: object.metadata,
-      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object),
+      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object), throttle: this.throttle,
     });
     return bytes;
   }

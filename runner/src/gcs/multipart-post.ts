@@ -10,7 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createdObject, readAnswer } from './upload-answer.js';
+import type { UploadThrottle } from './upload-throttle.js';
 
 export interface MultipartPost {
   /** e.g. https://storage.googleapis.com (no trailing slash). */
@@ -30,6 +33,8 @@ export interface MultipartPost {
   signal?: AbortSignal | undefined;
   /** Names the object in errors, e.g. gs://bucket/name. */
   what: string;
+  /** The shared UPLOAD_LIMIT bucket the body passes through; undefined: no cap. */
+  throttle?: UploadThrottle | undefined;
 }
 
 export function multipartUrl(endpoint: string, bucket: string, name: string): URL {
@@ -63,9 +68,14 @@ export async function postMultipart(upload: MultipartPost): Promise<void> {
     request.once('response', resolve);
     request.once('error', reject);
   });
-  request.write(preamble);
-  for (const chunk of upload.chunks) request.write(chunk);
-  request.end(closing);
+  if (upload.throttle) {
+    // Through the shared cap; a failed body destroys the request, whose error the answer's promise carries.
+    pipeline(Readable.from([preamble, ...upload.chunks, closing]), upload.throttle.transform(), request).catch(() => {});
+  } else {
+    request.write(preamble);
+    for (const chunk of upload.chunks) request.write(chunk);
+    request.end(closing);
+  }
   const answer = await readAnswer(await answered);
   createdObject(answer, upload.what, { crc32c: upload.crc32c, bytes: upload.bytes, objectName: upload.name, hashSent: true });
 }

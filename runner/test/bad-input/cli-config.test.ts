@@ -84,6 +84,7 @@ const rows: CliRow[] = [
   { name: 'an IP-like bucket name', args: ['run'], change: () => ({ GCS_BUCKET_NAME: '192.168.5.4' }), named: ['GCS_BUCKET_NAME'] },
   { name: 'a reserved state collection', args: ['status'], change: () => ({ STATE_DOCUMENT: '__nvr__/home' }), named: ['STATE_DOCUMENT'] },
   { name: 'a password of blanks', args: ['run'], change: () => ({ SCRYPTED_PASSWORD: '   ' }), named: ['SCRYPTED_PASSWORD'] },
+  { name: 'an upload limit in an unknown unit', args: ['run'], change: () => ({ UPLOAD_LIMIT: '4X' }), named: ['UPLOAD_LIMIT'] },
   {
     name: 'a Scrypted URL that carries the password',
     args: ['run'],
