@@ -66,6 +66,8 @@ export interface PutResult {
   bytes: number;
   /** Upload attempts made (1 when the first try succeeded). */
   attempts: number;
+  /** Milliseconds from the put's start to each phase it reached (names are the adapter's), for the debug timeline. */
+  phasesMs?: Readonly<Record<string, number>>;
 }
 
 export interface ClipSink {

@@ -27,6 +27,7 @@ import { classifyRefusal } from './gcs-errors.js';
 import { StoredObjectMismatchError } from './retry-policy.js';
 import { SourceReader } from './source-reader.js';
 import type { UploadThrottle } from './upload-throttle.js';
+import type { UploadTimeline } from './upload-timeline.js';
 import { createdObject, readAnswer, type UploadAnswer } from './upload-answer.js';
 
 /** Non-final requests of a resumable upload carry a multiple of this many bytes. */
@@ -51,6 +52,8 @@ export interface SessionPut {
   signal?: AbortSignal | undefined;
   /** The shared UPLOAD_LIMIT bucket every request body passes through; undefined: no cap. */
   throttle?: UploadThrottle | undefined;
+  /** Marks the source's first and last byte, and when each request was sent and its answer began. */
+  timeline?: UploadTimeline | undefined;
 }
 
 interface Sent {
@@ -63,8 +66,12 @@ interface Sent {
 async function sendRequest(url: URL, put: SessionPut, headers: Record<string, string | number>, body: AsyncIterable<Buffer> | Buffer[]): Promise<Sent> {
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   const request = send(url, { method: 'PUT', agent: put.agent, headers, ...(put.signal ? { signal: put.signal } : {}) });
+  request.once('finish', () => put.timeline?.mark('requestSent'));
   const answered = new Promise<IncomingMessage>((resolve, reject) => {
-    request.once('response', resolve);
+    request.once('response', (response) => {
+      put.timeline?.mark('answerStarted');
+      resolve(response);
+    });
     request.once('error', reject);
   });
   answered.catch(() => {}); // handled below, after the body's own outcome
@@ -94,7 +101,7 @@ async function sendRequest(url: URL, put: SessionPut, headers: Record<string, st
 export async function putToSession(put: SessionPut): Promise<number> {
   const url = new URL(put.sessionUri);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`upload session URI of ${put.what} is not HTTP(S): ${url.protocol}`);
-  const reader = new SourceReader(put.source, put.size);
+  const reader = new SourceReader(put.source, put.size, put.timeline);
   const pieceLimit = put.chunkBytes > 0 ? put.chunkBytes : Number.POSITIVE_INFINITY;
   let offset = 0;
 

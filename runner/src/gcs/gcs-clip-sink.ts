@@ -27,6 +27,7 @@ import { backoffDelay, isRetryable } from './retry-policy.js';
 import { ClipSourceError } from './source-reader.js';
 import { describeUploadLimit, type UploadLimitSchedule } from './upload-limit-schedule.js';
 import { UploadThrottle, type ThrottleClock } from './upload-throttle.js';
+import { UploadTimeline } from './upload-timeline.js';
 
 export interface GcsSinkOptions {
   bucket: string;
@@ -59,7 +60,7 @@ async function openSource(open: () => Promise<ClipStream>): Promise<ClipStream> 
 }
 
 /** Reads a whole (small, bounded) stream into memory for a single-request upload, as the buffers it came in. */
-async function readBounded(clip: ClipStream, limit: number): Promise<{ chunks: Buffer[]; bytes: number; crc32c: string }> {
+async function readBounded(clip: ClipStream, limit: number, timeline: UploadTimeline): Promise<{ chunks: Buffer[]; bytes: number; crc32c: string }> {
   const counter = new ByteCounter(clip.size);
   const crc = new FastCrc32c();
   const chunks: Buffer[] = [];
@@ -67,6 +68,7 @@ async function readBounded(clip: ClipStream, limit: number): Promise<{ chunks: B
   try {
     await pipeline(clip.stream, counter, async function* (source: AsyncIterable<Buffer>) {
       for await (const chunk of source) {
+        if (bytes === 0) timeline.mark('firstByte');
         bytes += chunk.length;
         if (bytes > limit) throw new Error(`clip larger than the ${limit}-byte single-request limit`);
         crc.update(chunk);
@@ -76,6 +78,7 @@ async function readBounded(clip: ClipStream, limit: number): Promise<{ chunks: B
   } catch (error) {
     throw new ClipSourceError(`reading the clip's source failed after ${bytes} bytes: ${describe(error)}`, { cause: error });
   }
+  timeline.mark('lastByte');
   return { chunks, bytes, crc32c: crc.toString() };
 }
 
@@ -117,15 +120,20 @@ export class GcsClipSink implements ClipSink {
   }
 
   async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult> {
+    const timeline = new UploadTimeline();
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
+      timeline.restart();
       try {
-        const bytes = await this.attempt(object, await openSource(open), signal);
-        return { outcome: 'created', bytes, attempts: attempt };
+        const clip = await openSource(open);
+        timeline.mark('sourceOpened');
+        const bytes = await this.attempt(object, clip, signal, timeline);
+        timeline.mark('done');
+        return { outcome: 'created', bytes, attempts: attempt, phasesMs: timeline.phases };
       } catch (error) {
         // Only GCS's answer to our ifGenerationMatch=0: an object under the clip's name, created only with the
         // clip's verified bytes (the CRC32C goes with every upload).
-        if (isGcsPreconditionFailed(error)) return { outcome: 'exists', bytes: 0, attempts: attempt };
+        if (isGcsPreconditionFailed(error)) return { outcome: 'exists', bytes: 0, attempts: attempt, phasesMs: timeline.phases };
         if (attempt >= this.options.maxAttempts || !isRetryable(error, signal)) {
           throw new Error(`upload of ${object.name} failed after ${attempt} attempt(s): ${describe(error)}`, { cause: error });
         }
@@ -136,9 +144,9 @@ export class GcsClipSink implements ClipSink {
     }
   }
 
-  private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined): Promise<number> {
+  private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadTimeline): Promise<number> {
     const size = clip.size ?? object.size;
-    if (size !== undefined && size < this.options.resumableThresholdBytes) return this.postSmall(object, clip, signal);
+    if (size !== undefined && size < this.options.resumableThresholdBytes) return this.postSmall(object, clip, signal, timeline);
     const file = this.bucket.file(object.name);
     // The session's requests go through an agent of this attempt's own, closed when the attempt ends (see
     // attempt-agent.ts; found by the fault harness: a Scrypted restart mid-upload kept the runner from exiting).
@@ -151,9 +159,10 @@ export class GcsClipSink implements ClipSink {
         .catch((error: unknown) => {
           throw classifyLibraryError(error, `opening an upload session for ${this.describeObject(object)}`);
         });
+      timeline.mark('sessionOpened');
       return await putToSession({
         sessionUri, source: clip.stream, size, chunkBytes: this.options.chunkSizeBytes, agent: attemptSockets.agent,
-        what: this.describeObject(object), objectName: object.name, signal, throttle: this.throttle,
+        what: this.describeObject(object), objectName: object.name, signal, throttle: this.throttle, timeline,
       });
     } finally {
       attemptSockets.close();
@@ -166,8 +175,8 @@ export class GcsClipSink implements ClipSink {
   }
 
   /** Below the threshold: the clip in memory, then one multipart request (multipart-post.ts). */
-  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined): Promise<number> {
-    const { chunks, bytes, crc32c } = await readBounded(clip, this.options.resumableThresholdBytes);
+  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadTimeline): Promise<number> {
+    const { chunks, bytes, crc32c } = await readBounded(clip, this.options.resumableThresholdBytes, timeline);
     signal?.throwIfAborted();
     const endpoint = this.storage.apiEndpoint;
     // As the library does: credentials for Google, none for a custom endpoint (useAuthWithCustomEndpoint: false).
@@ -175,7 +184,7 @@ export class GcsClipSink implements ClipSink {
     const headers = useAuth ? { ...(await this.storage.authClient.getRequestHeaders(endpoint)) } : {};
     await postMultipart({
       endpoint, bucket: this.options.bucket, name: object.name, contentType: object.contentType, metadata: object.metadata,
-      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object), throttle: this.throttle,
+      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object), throttle: this.throttle, timeline,
     });
     return bytes;
   }

@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createdObject, readAnswer } from './upload-answer.js';
 import type { UploadThrottle } from './upload-throttle.js';
+import type { UploadTimeline } from './upload-timeline.js';
 
 export interface MultipartPost {
   /** e.g. https://storage.googleapis.com (no trailing slash). */
@@ -35,6 +36,8 @@ export interface MultipartPost {
   what: string;
   /** The shared UPLOAD_LIMIT bucket the body passes through; undefined: no cap. */
   throttle?: UploadThrottle | undefined;
+  /** Marks when the request was sent and its answer began. */
+  timeline?: UploadTimeline | undefined;
 }
 
 export function multipartUrl(endpoint: string, bucket: string, name: string): URL {
@@ -64,8 +67,12 @@ export async function postMultipart(upload: MultipartPost): Promise<void> {
     },
     ...(upload.signal ? { signal: upload.signal } : {}),
   });
+  request.once('finish', () => upload.timeline?.mark('requestSent'));
   const answered = new Promise<IncomingMessage>((resolve, reject) => {
-    request.once('response', resolve);
+    request.once('response', (response) => {
+      upload.timeline?.mark('answerStarted');
+      resolve(response);
+    });
     request.once('error', reject);
   });
   if (upload.throttle) {

@@ -6,6 +6,7 @@
 // say) is ever mistaken for an answer of GCS's.
 import type { Readable } from 'node:stream';
 import { FastCrc32c } from './fast-crc32c.js';
+import type { UploadTimeline } from './upload-timeline.js';
 
 /** The clip's source failed (or sent other than it announced); `cause` is its own error. */
 export class ClipSourceError extends Error {
@@ -21,7 +22,7 @@ export class SourceReader {
   private pending: Buffer | undefined;
   private ended = false;
 
-  constructor(source: Readable, private readonly expected: number | undefined) {
+  constructor(source: Readable, private readonly expected: number | undefined, private readonly timeline?: UploadTimeline) {
     this.iterator = source[Symbol.asyncIterator]();
   }
 
@@ -40,10 +41,12 @@ export class SourceReader {
     }
     if (result.done) {
       this.ended = true;
+      this.timeline?.mark('lastByte');
       if (this.expected !== undefined && this.bytes !== this.expected) throw new ClipSourceError(`source ended after ${this.bytes} of ${this.expected} bytes`);
       return undefined;
     }
     const chunk = Buffer.isBuffer(result.value) ? result.value : Buffer.from(result.value as Uint8Array);
+    if (this.bytes === 0) this.timeline?.mark('firstByte');
     this.bytes += chunk.length;
     if (this.expected !== undefined && this.bytes > this.expected) throw new ClipSourceError(`source sent more than the announced ${this.expected} bytes`);
     this.crc.update(chunk);

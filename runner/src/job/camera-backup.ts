@@ -2,6 +2,7 @@
 // `planCamera` plans them (pure) against a state; `backupCamera` uploads the planned clips (through the run's
 // shared upload limiter, several at once) and advances the watermark as they land. A failed clip stops the
 // advance at that clip (the next run retries it), not the other uploads.
+import { performance } from 'node:perf_hooks';
 import { listingWindow, planCameraClips, type CameraPlan, type PlanSettings } from '../core/clip-plan.js';
 import { copyName, openMismatch } from '../core/clip-issues.js';
 import { clipEnd } from '../core/clip-time.js';
@@ -39,6 +40,8 @@ export interface CameraListing {
   window: TimeWindow;
   clips: Clip[];
   listedAt: number;
+  /** How long listing the camera's clips took (for the clips' debug timeline). */
+  listMs?: number;
 }
 
 export interface PlannedCamera {
@@ -61,7 +64,9 @@ export function startingWatermark(stored: CameraState | undefined, now: number, 
 export async function listCamera(camera: Camera, stored: CameraState | undefined, context: CameraBackupContext): Promise<CameraListing> {
   const listedAt = context.clock();
   const window = listingWindow(startingWatermark(stored, listedAt, context.backfillMs), listedAt, context.plan);
-  return { camera, window, clips: await context.source.listClips(camera, window), listedAt };
+  const started = performance.now();
+  const clips = await context.source.listClips(camera, window);
+  return { camera, window, clips, listedAt, listMs: Math.round(performance.now() - started) };
 }
 
 /**
@@ -108,6 +113,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   const { camera } = planned.listing;
   const { plan } = planned;
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
+  const timelines = new ClipTimelines(log, planned.listing.listMs);
   if (context.dryRun) {
     for (const clip of plan.toBackup) {
       const name = objectName(camera, clip, context.objectPrefix, context.siteId);
@@ -136,13 +142,14 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
       cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs, at: context.clock(),
     });
     if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: landed.size }, 'watermark advanced');
+    timelines.recorded(landed.keys());
   }, context.stateWriteIntervalMs);
   await Promise.all(
     plan.toBackup.map((clip) =>
       context.uploads.run(async () => {
         // Once the state cannot be written, uploading more would only be undone by the next run's retries.
         if (context.signal.aborted || advancer.failed) return;
-        const landed = await uploadClip(camera, clip, planned.stored, context, log);
+        const landed = await uploadClip(camera, clip, planned.stored, context, log, timelines);
         advancer.record(clip, landed ? 'landed' : 'failed');
       }),
     ),
@@ -162,13 +169,14 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
  * state) goes under a new name (`_r1`, `_r2`, ...): its own name holds the wrong object, which the key can neither
  * delete nor overwrite, so a 412 for it proves nothing.
  */
-async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | undefined, context: CameraBackupContext, log: Logger): Promise<boolean> {
+async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | undefined, context: CameraBackupContext, log: Logger, timelines: ClipTimelines): Promise<boolean> {
   const { source, sink, clock, tally, signal, state } = context;
   const mismatch = openMismatch(stored, clip.id);
   const ownName = objectName(camera, clip, context.objectPrefix, context.siteId);
   const name = mismatch ? copyName(ownName, mismatch.attempts + 1) : ownName;
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
+  const startedAt = performance.now();
   try {
     const result = await sink.putIfAbsent(
       { name, contentType: 'video/mp4', metadata: objectMetadata(camera, clip, context.siteId), size: undefined },
@@ -176,6 +184,7 @@ async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | unde
       signal,
     );
     const seconds = Math.max(0.001, (clock() - started) / 1000);
+    timelines.uploaded(clip.id, name, result.bytes, startedAt, result.phasesMs);
     if (mismatch) {
       // Recorded before the clip counts as landed: until then the state keeps the watermark before this clip.
       await state.recordClipIssue(camera.id, camera.name, { kind: 'right-copy', clipId: clip.id, object: name, at: clock() });
@@ -233,5 +242,38 @@ async function recordMismatch(camera: Camera, clip: Clip, name: string, isCopy: 
     );
   } catch (recordError) {
     log.error({ event: 'state.record_failed', clipId: clip.id, object: wrongObject, err: describeError(recordError) }, `could not record the wrong object ${wrongObject}: check it by hand`);
+  }
+}
+
+/**
+ * The `clip.timeline` debug line: per clip, the milliseconds from its upload's start to each phase (the sink's
+ * phases: source opened, first and last byte, request sent, answer started, done), then to the state
+ * transaction that recorded it, with the camera's listing time. Kept only while debug is on.
+ */
+class ClipTimelines {
+  private readonly pending = new Map<string, { object: string; bytes: number; startedAt: number; phasesMs: Readonly<Record<string, number>> | undefined }>();
+  private readonly enabled: boolean;
+
+  constructor(private readonly log: Logger, private readonly listMs: number | undefined) {
+    this.enabled = log.isLevelEnabled('debug');
+  }
+
+  uploaded(clipId: string, object: string, bytes: number, startedAt: number, phasesMs: Readonly<Record<string, number>> | undefined): void {
+    if (this.enabled) this.pending.set(clipId, { object, bytes, startedAt, phasesMs });
+  }
+
+  /** The clips a state transaction just recorded: their timelines are complete. */
+  recorded(clipIds: Iterable<string>): void {
+    if (!this.enabled) return;
+    const now = performance.now();
+    for (const clipId of clipIds) {
+      const entry = this.pending.get(clipId);
+      if (!entry) continue;
+      this.pending.delete(clipId);
+      this.log.debug(
+        { event: 'clip.timeline', clipId, object: entry.object, bytes: entry.bytes, listMs: this.listMs, ...entry.phasesMs, stateRecorded: Math.round((now - entry.startedAt) * 10) / 10 },
+        `timeline of ${entry.object}`,
+      );
+    }
   }
 }
