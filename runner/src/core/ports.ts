@@ -66,8 +66,11 @@ export interface PutResult {
   bytes: number;
   /** Upload attempts made (1 when the first try succeeded). */
   attempts: number;
-  /** Milliseconds from the put's start to each phase it reached (names are the adapter's), for the debug timeline. */
-  phasesMs?: Readonly<Record<string, number>>;
+}
+
+/** Told when an upload reaches each of its phases (the `clip.timeline` debug line); the adapter names the phases. */
+export interface UploadPhaseRecorder {
+  mark(phase: string): void;
 }
 
 export interface ClipSink {
@@ -75,7 +78,7 @@ export interface ClipSink {
    * Stores the object only if no object of that name exists (never overwrites). `open` is called once per
    * attempt: a consumed stream cannot be replayed, so a retry fetches the bytes again.
    */
-  putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult>;
+  putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, phases?: UploadPhaseRecorder): Promise<PutResult>;
 }
 
 /**

@@ -19,6 +19,7 @@
 // Each non-final request must be answered 308 with every byte sent persisted (`Range: bytes=0-<last>`); a
 // server that kept fewer ends the attempt (its bytes are gone from the stream) and the next attempt starts a new
 // session. A source that fails mid-request destroys the request: no object; its error is a ClipSourceError.
+import type { UploadPhaseRecorder } from '../core/ports.js';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -27,7 +28,6 @@ import { classifyRefusal } from './gcs-errors.js';
 import { StoredObjectMismatchError } from './retry-policy.js';
 import { SourceReader } from './source-reader.js';
 import type { UploadThrottle } from './upload-throttle.js';
-import type { UploadTimeline } from './upload-timeline.js';
 import { createdObject, readAnswer, type UploadAnswer } from './upload-answer.js';
 
 /** Non-final requests of a resumable upload carry a multiple of this many bytes. */
@@ -53,7 +53,7 @@ export interface SessionPut {
   /** The shared UPLOAD_LIMIT bucket every request body passes through; undefined: no cap. */
   throttle?: UploadThrottle | undefined;
   /** Marks the source's first and last byte, and when each request was sent and its answer began. */
-  timeline?: UploadTimeline | undefined;
+  timeline?: UploadPhaseRecorder | undefined;
 }
 
 interface Sent {

@@ -15,7 +15,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Storage, type Bucket } from '@google-cloud/storage';
-import type { ClipSink, ClipStream, ObjectDescription, PutResult } from '../core/ports.js';
+import type { ClipSink, ClipStream, ObjectDescription, PutResult, UploadPhaseRecorder } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { attemptAgent } from './attempt-agent.js';
 import { ByteCounter } from './byte-counter.js';
@@ -27,7 +27,6 @@ import { backoffDelay, isRetryable } from './retry-policy.js';
 import { ClipSourceError } from './source-reader.js';
 import { describeUploadLimit, type UploadLimitSchedule } from './upload-limit-schedule.js';
 import { UploadThrottle, type ThrottleClock } from './upload-throttle.js';
-import { UploadTimeline } from './upload-timeline.js';
 
 export interface GcsSinkOptions {
   bucket: string;
@@ -60,7 +59,7 @@ async function openSource(open: () => Promise<ClipStream>): Promise<ClipStream> 
 }
 
 /** Reads a whole (small, bounded) stream into memory for a single-request upload, as the buffers it came in. */
-async function readBounded(clip: ClipStream, limit: number, timeline: UploadTimeline): Promise<{ chunks: Buffer[]; bytes: number; crc32c: string }> {
+async function readBounded(clip: ClipStream, limit: number, timeline: UploadPhaseRecorder): Promise<{ chunks: Buffer[]; bytes: number; crc32c: string }> {
   const counter = new ByteCounter(clip.size);
   const crc = new FastCrc32c();
   const chunks: Buffer[] = [];
@@ -119,21 +118,20 @@ export class GcsClipSink implements ClipSink {
     this.smallUploads.destroy();
   }
 
-  async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult> {
-    const timeline = new UploadTimeline();
+  async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, phases?: UploadPhaseRecorder): Promise<PutResult> {
+    const timeline: UploadPhaseRecorder = phases ?? { mark: () => {} };
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
-      timeline.restart();
       try {
         const clip = await openSource(open);
         timeline.mark('sourceOpened');
         const bytes = await this.attempt(object, clip, signal, timeline);
         timeline.mark('done');
-        return { outcome: 'created', bytes, attempts: attempt, phasesMs: timeline.phases };
+        return { outcome: 'created', bytes, attempts: attempt };
       } catch (error) {
         // Only GCS's answer to our ifGenerationMatch=0: an object under the clip's name, created only with the
         // clip's verified bytes (the CRC32C goes with every upload).
-        if (isGcsPreconditionFailed(error)) return { outcome: 'exists', bytes: 0, attempts: attempt, phasesMs: timeline.phases };
+        if (isGcsPreconditionFailed(error)) return { outcome: 'exists', bytes: 0, attempts: attempt };
         if (attempt >= this.options.maxAttempts || !isRetryable(error, signal)) {
           throw new Error(`upload of ${object.name} failed after ${attempt} attempt(s): ${describe(error)}`, { cause: error });
         }
@@ -144,7 +142,7 @@ export class GcsClipSink implements ClipSink {
     }
   }
 
-  private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadTimeline): Promise<number> {
+  private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadPhaseRecorder): Promise<number> {
     const size = clip.size ?? object.size;
     if (size !== undefined && size < this.options.resumableThresholdBytes) return this.postSmall(object, clip, signal, timeline);
     const file = this.bucket.file(object.name);
@@ -175,7 +173,7 @@ export class GcsClipSink implements ClipSink {
   }
 
   /** Below the threshold: the clip in memory, then one multipart request (multipart-post.ts). */
-  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadTimeline): Promise<number> {
+  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadPhaseRecorder): Promise<number> {
     const { chunks, bytes, crc32c } = await readBounded(clip, this.options.resumableThresholdBytes, timeline);
     signal?.throwIfAborted();
     const endpoint = this.storage.apiEndpoint;

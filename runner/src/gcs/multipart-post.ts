@@ -8,13 +8,13 @@
 // gcs-errors.ts tells them from a precondition answer); `ifGenerationMatch=0` makes it create-only. The answer's
 // object is checked once more (upload-answer.ts).
 import { randomBytes } from 'node:crypto';
+import type { UploadPhaseRecorder } from '../core/ports.js';
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createdObject, readAnswer } from './upload-answer.js';
 import type { UploadThrottle } from './upload-throttle.js';
-import type { UploadTimeline } from './upload-timeline.js';
 
 export interface MultipartPost {
   /** e.g. https://storage.googleapis.com (no trailing slash). */
@@ -37,7 +37,7 @@ export interface MultipartPost {
   /** The shared UPLOAD_LIMIT bucket the body passes through; undefined: no cap. */
   throttle?: UploadThrottle | undefined;
   /** Marks when the request was sent and its answer began. */
-  timeline?: UploadTimeline | undefined;
+  timeline?: UploadPhaseRecorder | undefined;
 }
 
 export function multipartUrl(endpoint: string, bucket: string, name: string): URL {

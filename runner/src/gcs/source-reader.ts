@@ -5,8 +5,8 @@
 // A failure of the source is thrown as ClipSourceError, so that no status the source carried (a Scrypted 412,
 // say) is ever mistaken for an answer of GCS's.
 import type { Readable } from 'node:stream';
+import type { UploadPhaseRecorder } from '../core/ports.js';
 import { FastCrc32c } from './fast-crc32c.js';
-import type { UploadTimeline } from './upload-timeline.js';
 
 /** The clip's source failed (or sent other than it announced); `cause` is its own error. */
 export class ClipSourceError extends Error {
@@ -22,7 +22,7 @@ export class SourceReader {
   private pending: Buffer | undefined;
   private ended = false;
 
-  constructor(source: Readable, private readonly expected: number | undefined, private readonly timeline?: UploadTimeline) {
+  constructor(source: Readable, private readonly expected: number | undefined, private readonly timeline?: UploadPhaseRecorder) {
     this.iterator = source[Symbol.asyncIterator]();
   }
 

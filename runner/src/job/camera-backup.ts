@@ -11,6 +11,7 @@ import { objectMetadata, objectName } from '../core/object-name.js';
 import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
 import { advanceOverLanded } from '../core/watermark.js';
 import type { Logger } from '../log.js';
+import { ClipTimelines } from './clip-timelines.js';
 import type { Limiter } from './limiter.js';
 import type { RunTally } from './tally.js';
 import { WatermarkAdvancer } from './watermark-advancer.js';
@@ -176,15 +177,16 @@ async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | unde
   const name = mismatch ? copyName(ownName, mismatch.attempts + 1) : ownName;
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
-  const startedAt = performance.now();
+  const phases = timelines.start(clip.id, name);
   try {
     const result = await sink.putIfAbsent(
       { name, contentType: 'video/mp4', metadata: objectMetadata(camera, clip, context.siteId), size: undefined },
       () => source.openClip(camera, clip, signal),
       signal,
+      phases,
     );
     const seconds = Math.max(0.001, (clock() - started) / 1000);
-    timelines.uploaded(clip.id, name, result.bytes, startedAt, result.phasesMs);
+    timelines.uploaded(clip.id, result.bytes);
     if (mismatch) {
       // Recorded before the clip counts as landed: until then the state keeps the watermark before this clip.
       await state.recordClipIssue(camera.id, camera.name, { kind: 'right-copy', clipId: clip.id, object: name, at: clock() });
@@ -245,35 +247,3 @@ async function recordMismatch(camera: Camera, clip: Clip, name: string, isCopy: 
   }
 }
 
-/**
- * The `clip.timeline` debug line: per clip, the milliseconds from its upload's start to each phase (the sink's
- * phases: source opened, first and last byte, request sent, answer started, done), then to the state
- * transaction that recorded it, with the camera's listing time. Kept only while debug is on.
- */
-class ClipTimelines {
-  private readonly pending = new Map<string, { object: string; bytes: number; startedAt: number; phasesMs: Readonly<Record<string, number>> | undefined }>();
-  private readonly enabled: boolean;
-
-  constructor(private readonly log: Logger, private readonly listMs: number | undefined) {
-    this.enabled = log.isLevelEnabled('debug');
-  }
-
-  uploaded(clipId: string, object: string, bytes: number, startedAt: number, phasesMs: Readonly<Record<string, number>> | undefined): void {
-    if (this.enabled) this.pending.set(clipId, { object, bytes, startedAt, phasesMs });
-  }
-
-  /** The clips a state transaction just recorded: their timelines are complete. */
-  recorded(clipIds: Iterable<string>): void {
-    if (!this.enabled) return;
-    const now = performance.now();
-    for (const clipId of clipIds) {
-      const entry = this.pending.get(clipId);
-      if (!entry) continue;
-      this.pending.delete(clipId);
-      this.log.debug(
-        { event: 'clip.timeline', clipId, object: entry.object, bytes: entry.bytes, listMs: this.listMs, ...entry.phasesMs, stateRecorded: Math.round((now - entry.startedAt) * 10) / 10 },
-        `timeline of ${entry.object}`,
-      );
-    }
-  }
-}

@@ -53,7 +53,8 @@ it('debug: one clip.timeline per uploaded clip, its phases in order, ending with
   for (const t of timelines) {
     // A resumable upload opens its session before it reads the clip's bytes; a small one reads them first.
     const order = ['sourceOpened', ...(t.clipId === 'large' ? ['sessionOpened'] : []), 'firstByte', 'lastByte', 'requestSent', 'answerStarted', 'done', 'stateRecorded'];
-    const times = order.map((phase) => t[phase]);
+    const phases = t.phases as Record<string, unknown>;
+    const times = order.map((phase) => phases[phase]);
     for (const [i, time] of times.entries()) assert.equal(typeof time, 'number', `${String(t.clipId)} has no ${order[i]}: ${JSON.stringify(t)}`);
     for (let i = 1; i < times.length; i += 1) {
       assert.ok((times[i] as number) >= (times[i - 1] as number), `${String(t.clipId)}: ${order[i]} before ${order[i - 1]}: ${JSON.stringify(t)}`);
