@@ -1,0 +1,16 @@
+// The shaped link as a process of its own (so its work is not charged to the GCS test server's process):
+//   node --import tsx link-relay-main.ts <link> <host:port>...
+// prints one JSON line {"ports":[...]} (a loopback port per target, in order), runs until stdin closes or SIGTERM.
+import { parseLink, startRelay } from './link-relay.js';
+
+const [linkText, ...targetTexts] = process.argv.slice(2);
+const link = parseLink(linkText ?? '');
+const targets = targetTexts.map((text) => {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at), port: Number(text.slice(at + 1)) };
+});
+const relay = await startRelay(link, targets);
+process.stdout.write(`${JSON.stringify({ ports: relay.ports })}\n`);
+const stop = () => void relay.close().then(() => process.exit(0));
+process.stdin.on('end', stop).on('close', stop).resume();
+process.on('SIGTERM', stop);

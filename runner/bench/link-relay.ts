@@ -1,0 +1,164 @@
+// A shaped link in user space, for `make bench` with BENCH_LINK: this kernel has no netem (tc knows only
+// rate-limiting qdiscs here, so no delay or loss), so the bench joins the uploaders to their servers through a
+// TCP relay on loopback that plays a home uplink:
+// - rate: every connection's upstream bytes share one serializer at the link's rate (one uplink for all);
+// - delay: each piece reaches the server `delayMs` after it left the link (and answers come back `delayMs` later);
+// - queue: while more than `queueMs` of bytes wait for the link, the relay stops reading from the sender, whose
+//   own socket buffers then fill (TCP flow control stands in for a drop-tail queue);
+// - loss: a lost 1448-byte segment holds its connection's later bytes back one round trip plus 10 ms (a fast
+//   retransmit; the sender's congestion window is not halved, so loss costs less here than on a real link).
+// TCP's own slow start is not played either (loopback has no RTT for it): read figures as an upper bound of what
+// round trips cost. One relay process serves several targets (GCS and Firestore), all through the same link.
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+export interface LinkSpec {
+  /** Upstream rate in bits per second. */
+  rateBits: number;
+  /** Round-trip time in ms (half each way). */
+  rttMs: number;
+  /** Longest queue before the link, in ms at its rate. */
+  queueMs: number;
+  /** Probability that a 1448-byte segment is lost (0-1). */
+  loss: number;
+}
+
+const SEGMENT = 1448;
+const UNITS: Record<string, number> = { kbit: 1e3, mbit: 1e6, gbit: 1e9 };
+
+/** Named links of issue 19's table, plus the 10 Mbit/s and lossy ones. */
+export const NAMED_LINKS: Record<string, string> = {
+  'home-10': '10mbit,40ms',
+  'home-50': '50mbit,40ms',
+  'home-200': '200mbit,40ms',
+  'lossy-50': '50mbit,40ms,0.5%',
+};
+
+/** Parses `50mbit,40ms[,0.5%][,queue=100ms]` (the ms is the round trip) or a name of NAMED_LINKS. */
+export function parseLink(text: string): LinkSpec {
+  const spec = NAMED_LINKS[text] ?? text;
+  const spec0: LinkSpec = { rateBits: 0, rttMs: 0, queueMs: 100, loss: 0 };
+  for (const part of spec.split(',').map((p) => p.trim())) {
+    let match: RegExpExecArray | null;
+    if ((match = /^(\d+(?:\.\d+)?)(kbit|mbit|gbit)$/i.exec(part))) spec0.rateBits = Number(match[1]) * (UNITS[(match[2] as string).toLowerCase()] as number);
+    else if ((match = /^(\d+(?:\.\d+)?)ms$/.exec(part))) spec0.rttMs = Number(match[1]);
+    else if ((match = /^(\d+(?:\.\d+)?)%$/.exec(part))) spec0.loss = Number(match[1]) / 100;
+    else if ((match = /^queue=(\d+)ms$/.exec(part))) spec0.queueMs = Number(match[1]);
+    else throw new Error(`BENCH_LINK: ${JSON.stringify(part)} is not a rate (50mbit), a round trip (40ms), a loss (0.5%) or queue=100ms; names: ${Object.keys(NAMED_LINKS).join(', ')}`);
+  }
+  if (!(spec0.rateBits > 0)) throw new Error(`BENCH_LINK ${JSON.stringify(text)} has no rate (e.g. 50mbit)`);
+  return spec0;
+}
+
+export function describeLink(link: LinkSpec): string {
+  return `${link.rateBits / 1e6} Mbit/s, ${link.rttMs} ms RTT, ${link.queueMs} ms queue${link.loss ? `, ${(link.loss * 100).toFixed(1)}% loss` : ''}`;
+}
+
+/** One direction of the link: a shared serializer (rate undefined: none) and a propagation delay. */
+class Direction {
+  /** When the serializer is free again (ms, performance.now()). */
+  private freeAt = 0;
+  bytes = 0;
+
+  constructor(private readonly bytesPerMs: number | undefined, readonly delayMs: number, readonly queueMs: number, readonly loss: number, readonly rttMs: number) {}
+
+  /** Puts `n` bytes on the link now; returns when they reach the other end. */
+  send(n: number, now: number): number {
+    this.bytes += n;
+    if (this.bytesPerMs === undefined) return now + this.delayMs;
+    this.freeAt = Math.max(this.freeAt, now) + n / this.bytesPerMs;
+    return this.freeAt + this.delayMs;
+  }
+
+  /** How long the queue before the serializer is, in ms. */
+  backlogMs(now: number): number {
+    return Math.max(0, this.freeAt - now);
+  }
+}
+
+/** Carries one connection's bytes one way: in order, each piece delivered when the link says. Returns when the
+ * last piece sent so far arrives (ms, performance.now()). */
+function carry(from: Socket, to: Socket, direction: Direction): () => number {
+  let lastArrival = 0;
+  let resumeTimer: NodeJS.Timeout | undefined;
+  from.on('data', (chunk: Buffer) => {
+    const now = performance.now();
+    let arrival = direction.send(chunk.length, now);
+    if (direction.loss > 0) {
+      const segments = Math.ceil(chunk.length / SEGMENT);
+      if (Math.random() < 1 - (1 - direction.loss) ** segments) arrival += direction.rttMs + 10;
+    }
+    arrival = Math.max(arrival, lastArrival); // TCP delivers in order: a late piece holds back the later ones
+    lastArrival = arrival;
+    setTimeout(() => {
+      if (!to.destroyed) to.write(chunk);
+    }, Math.max(0, arrival - now)).unref();
+    const backlog = direction.backlogMs(now);
+    if (backlog > direction.queueMs && !resumeTimer) {
+      from.pause();
+      resumeTimer = setTimeout(() => {
+        resumeTimer = undefined;
+        from.resume();
+      }, backlog - direction.queueMs);
+    }
+  });
+  from.on('end', () => {
+    setTimeout(() => to.end(), Math.max(0, lastArrival - performance.now())).unref();
+  });
+  from.on('close', () => {
+    if (resumeTimer) clearTimeout(resumeTimer);
+  });
+  return () => lastArrival;
+}
+
+/** Destroys `socket` once the bytes still on their way to it have arrived (a close travels the link too). */
+function destroyAfter(socket: Socket, arrivedAt: () => number): void {
+  setTimeout(() => socket.destroy(), Math.max(0, arrivedAt() - performance.now()) + 1).unref();
+}
+
+export interface RelayTarget {
+  host: string;
+  port: number;
+}
+
+export interface RunningRelay {
+  /** The loopback port that leads to each target, in the targets' order. */
+  ports: number[];
+  /** Upstream bytes carried so far. */
+  upBytes(): number;
+  close(): Promise<void>;
+}
+
+/** Starts one listener per target on 127.0.0.1, all through one shaped link. */
+export async function startRelay(link: LinkSpec, targets: RelayTarget[]): Promise<RunningRelay> {
+  const oneWay = link.rttMs / 2;
+  const up = new Direction(link.rateBits / 8 / 1000, oneWay, link.queueMs, link.loss, link.rttMs);
+  const down = new Direction(undefined, oneWay, link.queueMs, 0, link.rttMs); // answers are small: delay only
+  const sockets = new Set<Socket>();
+  const servers: Server[] = [];
+  for (const target of targets) {
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: target.host, port: target.port });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.setNoDelay(true);
+        socket.on('close', () => sockets.delete(socket));
+      }
+      const upArrived = carry(client, upstream, up);
+      const downArrived = carry(upstream, client, down);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => destroyAfter(upstream, upArrived));
+      upstream.on('close', () => destroyAfter(client, downArrived));
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+    servers.push(server);
+  }
+  return {
+    ports: servers.map((server) => (server.address() as { port: number }).port),
+    upBytes: () => up.bytes,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    },
+  };
+}
