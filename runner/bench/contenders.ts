@@ -22,13 +22,20 @@ function logEvent(stdout: string, event: string): Record<string, unknown> {
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-export async function runnerRun(env: Record<string, string>): Promise<RunnerFigures> {
-  const result = await measured(process.execPath, [RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: 'info' });
+/** A clip's `clip.timeline` phases (ms from its upload's start), when the run logged at debug level. */
+export type ClipPhases = Record<string, number>;
+
+export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 'debug' = 'info'): Promise<RunnerFigures & { timelines: ClipPhases[] }> {
+  const result = await measured(process.execPath, [RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
   const end = logEvent(result.stdout, 'job.end');
   const requests = logEvent(result.stdout, 'run.requests');
   if (end.status !== 'complete') throw new Error(`runner run ended ${String(end.status)}`);
+  const timelines = logLevel === 'debug'
+    ? result.stdout.split('\n').filter((l) => l.includes('"event":"clip.timeline"')).map((l) => (JSON.parse(l) as { phases: ClipPhases }).phases)
+    : [];
   return {
     ...result,
+    timelines,
     stdout: '',
     jobMs: Number(end.durationMs),
     uploaded: Number(end.uploaded),

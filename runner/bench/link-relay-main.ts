@@ -1,13 +1,16 @@
 // The shaped link as a process of its own (so its work is not charged to the GCS test server's process):
 //   node --import tsx link-relay-main.ts <link> <host:port>...
+// (a target written host:port+ has its own address rewritten to the relay's in answers: see RelayTarget)
 // prints one JSON line {"ports":[...]} (a loopback port per target, in order), runs until stdin closes or SIGTERM.
 import { parseLink, startRelay } from './link-relay.js';
 
 const [linkText, ...targetTexts] = process.argv.slice(2);
 const link = parseLink(linkText ?? '');
 const targets = targetTexts.map((text) => {
-  const at = text.lastIndexOf(':');
-  return { host: text.slice(0, at), port: Number(text.slice(at + 1)) };
+  const rewriteOwnAddress = text.endsWith('+');
+  const address = rewriteOwnAddress ? text.slice(0, -1) : text;
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at), port: Number(address.slice(at + 1)), rewriteOwnAddress };
 });
 const relay = await startRelay(link, targets);
 process.stdout.write(`${JSON.stringify({ ports: relay.ports })}\n`);

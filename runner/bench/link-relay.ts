@@ -75,12 +75,30 @@ class Direction {
   }
 }
 
-/** Carries one connection's bytes one way: in order, each piece delivered when the link says. Returns when the
- * last piece sent so far arrives (ms, performance.now()). */
-function carry(from: Socket, to: Socket, direction: Direction): () => number {
+/** Carries one connection's bytes one way: in order (one queue, one timer per connection), each piece
+ * delivered when the link says, then the end. Returns when the last piece sent so far arrives. */
+function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite): () => number {
   let lastArrival = 0;
   let resumeTimer: NodeJS.Timeout | undefined;
-  from.on('data', (chunk: Buffer) => {
+  let deliverTimer: NodeJS.Timeout | undefined;
+  const queue: Array<{ at: number; chunk: Buffer | 'end' }> = [];
+  const deliver = () => {
+    deliverTimer = undefined;
+    const now = performance.now();
+    while (queue.length > 0 && (queue[0] as { at: number }).at <= now + 0.5) {
+      const { chunk } = queue.shift() as { chunk: Buffer | 'end' };
+      if (to.destroyed) continue;
+      if (chunk === 'end') to.end();
+      else to.write(chunk);
+    }
+    if (queue.length > 0) deliverTimer = setTimeout(deliver, Math.max(1, (queue[0] as { at: number }).at - now));
+  };
+  const enqueue = (at: number, chunk: Buffer | 'end') => {
+    queue.push({ at, chunk });
+    if (!deliverTimer) deliverTimer = setTimeout(deliver, Math.max(0, at - performance.now()));
+  };
+  from.on('data', (original: Buffer) => {
+    const chunk = rewrite ? rewritten(original, rewrite) : original;
     const now = performance.now();
     let arrival = direction.send(chunk.length, now);
     if (direction.loss > 0) {
@@ -89,9 +107,7 @@ function carry(from: Socket, to: Socket, direction: Direction): () => number {
     }
     arrival = Math.max(arrival, lastArrival); // TCP delivers in order: a late piece holds back the later ones
     lastArrival = arrival;
-    setTimeout(() => {
-      if (!to.destroyed) to.write(chunk);
-    }, Math.max(0, arrival - now)).unref();
+    enqueue(arrival, chunk);
     const backlog = direction.backlogMs(now);
     if (backlog > direction.queueMs && !resumeTimer) {
       from.pause();
@@ -101,9 +117,7 @@ function carry(from: Socket, to: Socket, direction: Direction): () => number {
       }, backlog - direction.queueMs);
     }
   });
-  from.on('end', () => {
-    setTimeout(() => to.end(), Math.max(0, lastArrival - performance.now())).unref();
-  });
+  from.on('end', () => enqueue(Math.max(lastArrival, performance.now()), 'end'));
   from.on('close', () => {
     if (resumeTimer) clearTimeout(resumeTimer);
   });
@@ -115,9 +129,29 @@ function destroyAfter(socket: Socket, arrivedAt: () => number): void {
   setTimeout(() => socket.destroy(), Math.max(0, arrivedAt() - performance.now()) + 1).unref();
 }
 
+/** Same-length text replaced in answers (e.g. the server's own address in a resumable session's Location). */
+export interface Rewrite {
+  from: Buffer;
+  to: Buffer;
+}
+
+function rewritten(chunk: Buffer, { from, to }: Rewrite): Buffer {
+  let at = chunk.indexOf(from);
+  if (at < 0) return chunk;
+  const copy = Buffer.from(chunk);
+  while (at >= 0) {
+    to.copy(copy, at);
+    at = copy.indexOf(from, at + from.length);
+  }
+  return copy;
+}
+
 export interface RelayTarget {
   host: string;
   port: number;
+  /** Rewrites the target's own host:port to the relay's in answers, so a Location the server sends leads back
+   * through the link (the GCS test server names itself in a session URI; real GCS names the same host). */
+  rewriteOwnAddress?: boolean;
 }
 
 export interface RunningRelay {
@@ -136,15 +170,18 @@ export async function startRelay(link: LinkSpec, targets: RelayTarget[]): Promis
   const sockets = new Set<Socket>();
   const servers: Server[] = [];
   for (const target of targets) {
-    const server = createServer((client) => {
-      const upstream = createConnection({ host: target.host, port: target.port });
+    let rewrite: Rewrite | undefined;
+    // Half-open both ways: a client that ends its side after a request (as HTTP clients without keep-alive do)
+    // still gets the answer; without this the relay's side would end too and drop it.
+    const server = createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = createConnection({ host: target.host, port: target.port, allowHalfOpen: true });
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.setNoDelay(true);
         socket.on('close', () => sockets.delete(socket));
       }
       const upArrived = carry(client, upstream, up);
-      const downArrived = carry(upstream, client, down);
+      const downArrived = carry(upstream, client, down, rewrite);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());
       client.on('close', () => destroyAfter(upstream, upArrived));
@@ -152,6 +189,12 @@ export async function startRelay(link: LinkSpec, targets: RelayTarget[]): Promis
     });
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
     servers.push(server);
+    if (target.rewriteOwnAddress) {
+      const from = Buffer.from(`${target.host}:${target.port}`);
+      const to = Buffer.from(`127.0.0.1:${(server.address() as { port: number }).port}`);
+      if (from.length !== to.length) throw new Error(`cannot rewrite ${String(from)} to ${String(to)} in place (lengths differ)`);
+      rewrite = { from, to };
+    }
   }
   return {
     ports: servers.map((server) => (server.address() as { port: number }).port),

@@ -2,6 +2,7 @@
 // emulator; the runner, rclone and a raw copy move the same files, each BENCH_RUNS times (default 3), and every
 // figure is the median. Prints a table and writes bench/results/latest.json. Targets are reported, not asserted.
 // BENCH_QUICK=1: small scenarios, to check the harness. BENCH_TUNE=1: the settings sweep (bench/tune.ts).
+// BENCH_LINK=home-50 (or 50mbit,40ms[,0.5%], or "all"): through a shaped link instead (shaped-bench.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
@@ -10,6 +11,12 @@ import { startBenchStack } from './bench-stack.js';
 import { rawCopy, rawCopyViaScrypted, rcloneRun, runnerRun, type RunnerFigures } from './contenders.js';
 import { median, type Measurement } from './measured-process.js';
 import { prepare, scenarios, type Scenario } from './scenarios.js';
+
+// BENCH_LINK: the shaped-link mode instead (shaped-bench.ts); loopback figures are the rest of this file.
+if (process.env.BENCH_LINK) {
+  await (await import('./shaped-bench.js')).runShapedBench(process.env.BENCH_LINK);
+  process.exit(0);
+}
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -1,0 +1,142 @@
+// `make bench` with BENCH_LINK set: the runner, rclone (--transfers 4 and 8) and the raw copy move the same clips
+// through a shaped link (link-relay.ts) into the GCS test server, Firestore's traffic through the same link;
+// the figure is link utilisation: clip bytes x 8 / (the process's wall time x the link's rate). The Scrypted
+// test server stays on loopback, as an NVR is on the runner's own machine or LAN.
+//   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
+//   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
+//   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startBenchStack } from './bench-stack.js';
+import { rawCopy, rcloneRun, runnerRun, type ClipPhases } from './contenders.js';
+import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
+import { median, type Measurement } from './measured-process.js';
+import { prepare, type Scenario } from './scenarios.js';
+
+const RELAY_MAIN = fileURLToPath(new URL('./link-relay-main.ts', import.meta.url));
+const BUCKET = 'bench-bucket';
+const MB = 1_000_000;
+
+interface Relay {
+  gcsEndpoint: string;
+  firestoreHost: string;
+  stop(): void;
+}
+
+async function startRelayProcess(linkText: string, gcsPort: number, firestoreHost: string): Promise<Relay> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', RELAY_MAIN, linkText, `127.0.0.1:${gcsPort}+`, firestoreHost], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the link relay exited (${code})`)));
+  });
+  const { ports } = JSON.parse(line) as { ports: number[] };
+  return {
+    gcsEndpoint: `http://127.0.0.1:${ports[0]}`,
+    firestoreHost: `127.0.0.1:${ports[1]}`,
+    stop: () => {
+      child.stdin?.end();
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+const utilisation = (scenario: Scenario, link: LinkSpec, runs: Measurement[]) =>
+  runs.length ? (scenario.clips * scenario.sizeBytes * 8) / (median(runs.map((r) => r.seconds)) * link.rateBits) : undefined;
+
+/** Median over clips of each phase's own duration (ms), in the order an upload passes them. */
+function phaseBreakdown(timelines: ClipPhases[]): Array<[string, number]> {
+  const steps: Array<[string, string, string]> = [
+    ['open the clip at Scrypted', '', 'sourceOpened'],
+    ['open a resumable session', 'sourceOpened', 'sessionOpened'],
+    ['first byte from Scrypted', 'sourceOpened', 'firstByte'],
+    ['read the rest + CRC32C', 'firstByte', 'lastByte'],
+    ['send the request', 'lastByte', 'requestSent'],
+    ['wait for the answer', 'requestSent', 'answerStarted'],
+    ['read the answer', 'answerStarted', 'done'],
+    ['until the state records it', 'done', 'stateRecorded'],
+    ['whole clip', '', 'stateRecorded'],
+  ];
+  const rows: Array<[string, number]> = [];
+  for (const [label, from, to] of steps) {
+    const values = timelines.filter((t) => t[to] !== undefined && (from === '' || t[from] !== undefined)).map((t) => (t[to] as number) - (from === '' ? 0 : (t[from] as number)));
+    if (values.length) rows.push([label, median(values)]);
+  }
+  return rows;
+}
+
+export async function runShapedBench(linkSetting: string): Promise<void> {
+  const links = (linkSetting === 'all' ? Object.keys(NAMED_LINKS) : linkSetting.split(/\s+/).filter(Boolean)).map((text) => ({ text, link: parseLink(text) }));
+  const runs = Number(process.env.BENCH_RUNS ?? 1);
+  const quick = process.env.BENCH_QUICK === '1';
+  const timeline = process.env.BENCH_TIMELINE === '1';
+  const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+  const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
+  const scenarios: Scenario[] = [
+    { key: 'link-small', label: 'small clips', clips: scale(200), sizeBytes: 1 * MB, baselines: true, noop: false },
+    { key: 'link-large', label: 'large clips', clips: scale(10), sizeBytes: 50 * MB, baselines: true, noop: false },
+  ].filter((s) => only.length === 0 || only.includes(s.key.slice(5)));
+  const now = Date.now();
+  const cache = process.env.BENCH_CLIP_DIR ?? '/tmp/nvr-backup-bench-clips';
+  const prepared = [];
+  for (const scenario of scenarios) prepared.push({ scenario, ...(await prepare(scenario, cache, now)) });
+  const stack = await startBenchStack(prepared.map((p) => p.camera), BUCKET);
+  const results: Array<Record<string, unknown>> = [];
+  const lines: string[] = [];
+  try {
+    for (const { text, link } of links) {
+      for (const { scenario, files, dir } of prepared) {
+        const figures = { runner: [] as Measurement[], rclone4: [] as Measurement[], rclone8: [] as Measurement[], raw4: [] as Measurement[] };
+        const timelines: ClipPhases[] = [];
+        const load: number[] = [];
+        for (let rep = 1; rep <= runs; rep++) {
+          const relay = await startRelayProcess(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string);
+          try {
+            const tag = `${scenario.key}-${text.replace(/[^a-z0-9]/gi, '')}-${rep}-${now}`;
+            const env = { ...stack.env, GCS_ENDPOINT: relay.gcsEndpoint, FIRESTORE_EMULATOR_HOST: relay.firestoreHost, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}` };
+            const requestsBefore = stack.gcs.requests.upload ?? 0;
+            const run = await runnerRun(env, timeline ? 'debug' : 'info');
+            if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
+            if ((stack.gcs.requests.upload ?? 0) - requestsBefore < scenario.clips) throw new Error('uploads did not reach the GCS test server');
+            figures.runner.push(run);
+            timelines.push(...run.timelines);
+            load.push(loadavg()[0] as number);
+            await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
+            for (const transfers of [4, 8] as const) {
+              figures[`rclone${transfers}`].push(await rcloneRun(dir, relay.gcsEndpoint, BUCKET, `rclone${transfers}-${tag}`, transfers));
+              await stack.gcs.deleteObjects(BUCKET, `rclone${transfers}-${tag}/`);
+            }
+            figures.raw4.push(await rawCopy(files, relay.gcsEndpoint, BUCKET, `raw-${tag}/`, 4));
+            await stack.gcs.deleteObjects(BUCKET, `raw-${tag}/`);
+          } finally {
+            relay.stop();
+          }
+          process.stderr.write(`  ${text} ${scenario.key} run ${rep}/${runs}: runner ${figures.runner.at(-1)?.seconds.toFixed(2)} s\n`);
+        }
+        const pct = (runsOf: Measurement[]) => {
+          const value = utilisation(scenario, link, runsOf);
+          return value === undefined ? '' : `${(value * 100).toFixed(0)}%`;
+        };
+        const cpuPerClip = (runsOf: Measurement[]) => (median(runsOf.map((r) => r.cpuSeconds)) / scenario.clips).toFixed(3);
+        lines.push(`| ${describeLink(link)} | ${scenario.clips} x ${scenario.sizeBytes / MB} MB | ${load.map((l) => l.toFixed(1)).join(', ')} | ${pct(figures.runner)} | ${pct(figures.rclone4)} | ${pct(figures.rclone8)} | ${pct(figures.raw4)} | ${cpuPerClip(figures.runner)} | ${cpuPerClip(figures.rclone4)} |`);
+        const breakdown = timelines.length ? phaseBreakdown(timelines) : [];
+        if (breakdown.length) {
+          process.stdout.write(`\nwhere a clip's time goes (${describeLink(link)}, ${scenario.label}, median of ${timelines.length} clips, ms):\n`);
+          for (const [label, ms] of breakdown) process.stdout.write(`  ${label.padEnd(30)} ${ms.toFixed(1)}\n`);
+        }
+        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
+      }
+    }
+  } finally {
+    await stack.stop();
+  }
+  console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages), median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
+  console.log('| link | clips | load avg (1 min) | runner (defaults) | rclone 4 | rclone 8 | raw copy 4 | runner CPU s/clip | rclone 4 CPU s/clip |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const line of lines) console.log(line);
+  const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  mkdirSync(out, { recursive: true });
+  writeFileSync(`${out}${process.env.BENCH_OUT ?? 'shaped-latest'}.json`, `${JSON.stringify({ date: new Date().toISOString(), runs, quick, results }, null, 2)}\n`);
+}
