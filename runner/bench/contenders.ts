@@ -2,6 +2,7 @@
 // the runner (built JavaScript, as the container runs it), rclone (Debian's, GCS backend with a custom
 // endpoint), and the raw copy (files piped into media uploads). Each writes under its own prefix, which the
 // caller deletes afterwards.
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { measured, type Measurement } from './measured-process.js';
 
@@ -25,17 +26,42 @@ function logEvent(stdout: string, event: string): Record<string, unknown> {
 /** A clip's `clip.timeline` phases (ms from its upload's start), when the run logged at debug level. */
 export type ClipPhases = Record<string, number>;
 
-export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 'debug' = 'info'): Promise<RunnerFigures & { timelines: ClipPhases[] }> {
+/** Seconds from the runner's first log line to each stage of its run. */
+export interface RunStages {
+  jobStart: number;
+  firstClip: number;
+  lastUploaded: number;
+  jobEnd: number;
+}
+
+export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 'debug' = 'info'): Promise<RunnerFigures & { timelines: ClipPhases[]; stages: RunStages }> {
   const result = await measured(process.execPath, [RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
+  if (process.env.BENCH_RUNNER_LOG) appendFileSync(process.env.BENCH_RUNNER_LOG, result.stdout); // the runner's own log lines, to read
   const end = logEvent(result.stdout, 'job.end');
   const requests = logEvent(result.stdout, 'run.requests');
   if (end.status !== 'complete') throw new Error(`runner run ended ${String(end.status)}`);
+  // Where the process's wall time went, from the log lines' times: to job.start (start-up and connecting), to
+  // the first clip's start (listing, planning, the lease), to the last clip's upload, to job.end (state).
+  const times = new Map<string, number>();
+  let firstLine: number | undefined;
+  for (const line of result.stdout.split('\n')) {
+    const match = /"time":"([^"]+)".*"event":"(job\.start|clip\.start|clip\.uploaded|job\.end)"/.exec(line);
+    const time = /"time":"([^"]+)"/.exec(line)?.[1];
+    if (time && firstLine === undefined) firstLine = Date.parse(time);
+    if (!match) continue;
+    const event = match[2] as string;
+    if (event === 'clip.start' && times.has(event)) continue; // the first one
+    times.set(event, Date.parse(match[1] as string));
+  }
+  const since = (event: string) => ((times.get(event) ?? Number.NaN) - (firstLine ?? Number.NaN)) / 1000;
+  const stages = { jobStart: since('job.start'), firstClip: since('clip.start'), lastUploaded: since('clip.uploaded'), jobEnd: since('job.end') };
   const timelines = logLevel === 'debug'
     ? result.stdout.split('\n').filter((l) => l.includes('"event":"clip.timeline"')).map((l) => (JSON.parse(l) as { phases: ClipPhases }).phases)
     : [];
   return {
     ...result,
     timelines,
+    stages,
     stdout: '',
     jobMs: Number(end.durationMs),
     uploaded: Number(end.uploaded),

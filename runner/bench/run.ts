@@ -3,6 +3,7 @@
 // figure is the median. Prints a table and writes bench/results/latest.json. Targets are reported, not asserted.
 // BENCH_QUICK=1: small scenarios, to check the harness. BENCH_TUNE=1: the settings sweep (bench/tune.ts).
 // BENCH_LINK=home-50 (or 50mbit,40ms[,0.5%], or "all"): through a shaped link instead (shaped-bench.ts).
+// BENCH_CAP=4M: whether UPLOAD_LIMIT holds (cap-bench.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
@@ -12,7 +13,12 @@ import { rawCopy, rawCopyViaScrypted, rcloneRun, runnerRun, type RunnerFigures }
 import { median, type Measurement } from './measured-process.js';
 import { prepare, scenarios, type Scenario } from './scenarios.js';
 
-// BENCH_LINK: the shaped-link mode instead (shaped-bench.ts); loopback figures are the rest of this file.
+// BENCH_CAP: UPLOAD_LIMIT held on loopback (cap-bench.ts); BENCH_LINK: the shaped-link mode (shaped-bench.ts).
+// The loopback figures are the rest of this file.
+if (process.env.BENCH_CAP) {
+  await (await import('./cap-bench.js')).runCapBench(process.env.BENCH_CAP);
+  process.exit(0);
+}
 if (process.env.BENCH_LINK) {
   await (await import('./shaped-bench.js')).runShapedBench(process.env.BENCH_LINK);
   process.exit(0);

@@ -11,7 +11,7 @@ import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
-import { rawCopy, rcloneRun, runnerRun, type ClipPhases } from './contenders.js';
+import { rawCopy, rcloneRun, runnerRun, type ClipPhases, type RunStages } from './contenders.js';
 import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
 import { median, type Measurement } from './measured-process.js';
 import { prepare, type Scenario } from './scenarios.js';
@@ -90,6 +90,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
       for (const { scenario, files, dir } of prepared) {
         const figures = { runner: [] as Measurement[], rclone4: [] as Measurement[], rclone8: [] as Measurement[], raw4: [] as Measurement[] };
         const timelines: ClipPhases[] = [];
+        const stages: RunStages[] = [];
         const load: number[] = [];
         for (let rep = 1; rep <= runs; rep++) {
           const relay = await startRelayProcess(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string);
@@ -101,6 +102,9 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
             if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
             if ((stack.gcs.requests.upload ?? 0) - requestsBefore < scenario.clips) throw new Error('uploads did not reach the GCS test server');
             figures.runner.push(run);
+            const s = run.stages;
+            process.stderr.write(`  runner (s from its first log line): job.start ${s.jobStart.toFixed(2)}, first clip ${s.firstClip.toFixed(2)}, last uploaded ${s.lastUploaded.toFixed(2)}, job.end ${s.jobEnd.toFixed(2)}; process ${run.seconds.toFixed(2)}\n`);
+            stages.push(s);
             timelines.push(...run.timelines);
             load.push(loadavg()[0] as number);
             await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
@@ -126,7 +130,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
           process.stdout.write(`\nwhere a clip's time goes (${describeLink(link)}, ${scenario.label}, median of ${timelines.length} clips, ms):\n`);
           for (const [label, ms] of breakdown) process.stdout.write(`  ${label.padEnd(30)} ${ms.toFixed(1)}\n`);
         }
-        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
+        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runnerStages: stages, runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
       }
     }
   } finally {
