@@ -4,7 +4,9 @@
 // test server stays on loopback, as an NVR is on the runner's own machine or LAN.
 //   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
 //   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
-//   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes).
+//   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes),
+//   BENCH_LOAD=2 (that many busy-looping processes beside every contender, as an NVR's detection keeps the cores
+//   busy; stopped when the bench ends, even on failure).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -83,6 +85,8 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
   const prepared = [];
   for (const scenario of scenarios) prepared.push({ scenario, ...(await prepare(scenario, cache, now)) });
   const stack = await startBenchStack(prepared.map((p) => p.camera), BUCKET);
+  const loaders = Array.from({ length: Math.min(8, Number(process.env.BENCH_LOAD ?? 0) || 0) }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const results: Array<Record<string, unknown>> = [];
   const lines: string[] = [];
   try {
@@ -138,9 +142,10 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
       }
     }
   } finally {
+    for (const loader of loaders) loader.kill('SIGKILL');
     await stack.stop();
   }
-  console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages), median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
+  console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages)${loaders.length ? `, ${loaders.length} busy-looping load process(es)` : ''}, median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
   console.log('| link | clips | load avg (1 min) | runner (defaults) | runner, upload phase only | rclone 4 | rclone 8 | raw copy 4 | runner CPU s/clip | rclone 4 CPU s/clip |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const line of lines) console.log(line);
