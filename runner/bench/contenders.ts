@@ -35,7 +35,9 @@ export interface RunStages {
 }
 
 export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 'debug' = 'info'): Promise<RunnerFigures & { timelines: ClipPhases[]; stages: RunStages }> {
-  const result = await measured(process.execPath, [RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
+  // BENCH_RUNNER_NODE_ARGS: flags for the runner's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (to profile it).
+  const nodeArgs = (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const result = await measured(process.execPath, [...nodeArgs, RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
   if (process.env.BENCH_RUNNER_LOG) appendFileSync(process.env.BENCH_RUNNER_LOG, result.stdout); // the runner's own log lines, to read
   const end = logEvent(result.stdout, 'job.end');
   const requests = logEvent(result.stdout, 'run.requests');
