@@ -1,6 +1,6 @@
 // The bench's shaped link (a user-space relay, since this kernel has no netem): bytes arrive whole and in order,
 // no sooner than the link's rate and one-way delay allow (lower bounds only: a busy machine is only slower),
-// and a round trip costs at least the link's RTT.
+// a round trip costs at least the link's RTT, and a session URI naming the server leads back through the relay.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Socket } from 'node:net';
@@ -47,6 +47,20 @@ describe('the relay', () => {
       assert.ok(at - started >= 250 + 20 - 5, `250 kB went through 8 Mbit/s in ${(at - started).toFixed(0)} ms`);
       assert.equal(relay.upBytes(), 250_000);
       client.destroy();
+    } finally {
+      await relay.close();
+      await target.close();
+    }
+  });
+
+  it('a target\'s own address in its answers is rewritten to the relay\'s (session URIs lead back through the link)', async () => {
+    let own = '';
+    const target = await server((socket) => socket.on('data', () => socket.end(`HTTP/1.1 200 OK\r\nlocation: http://${own}/upload?id=1\r\ncontent-length: 0\r\n\r\n`)));
+    own = `127.0.0.1:${target.port}`;
+    const relay = await startRelay(parseLink('100mbit,2ms'), [{ host: '127.0.0.1', port: target.port, rewriteOwnAddress: true }]);
+    try {
+      const answer = await fetch(`http://127.0.0.1:${relay.ports[0]}/`);
+      assert.equal(answer.headers.get('location'), `http://127.0.0.1:${relay.ports[0]}/upload?id=1`);
     } finally {
       await relay.close();
       await target.close();
