@@ -3,6 +3,8 @@
 import type { Agent } from 'node:http';
 import type { ClipStream } from '../core/ports.js';
 import { UnsupportedClipError } from '../core/errors.js';
+import { pipeline } from 'node:stream';
+import { checkClipContentType, ClipBodyCheck } from './clip-body-check.js';
 import { sendRequest } from './http-request.js';
 import type { MediaManager } from './connection.js';
 
@@ -25,14 +27,41 @@ export function resolveOnBase(reference: string, baseUrl: string): URL {
   return new URL(`${given.pathname}${given.search}`, baseUrl);
 }
 
+/**
+ * An HTTP answer from Scrypted other than 200. Its status is `scryptedStatus`, never `status` or `code`: a sink
+ * must not mistake Scrypted's 412 (or any of its statuses) for an answer of its own storage.
+ */
+export class ScryptedHttpError extends Error {
+  override name = 'ScryptedHttpError';
+  constructor(message: string, readonly scryptedStatus: number) {
+    super(message);
+  }
+}
+
+/** The HTTP status Scrypted answered with, when the error is one of its answers. */
+export function scryptedStatusOf(error: unknown): number | undefined {
+  return error instanceof ScryptedHttpError ? error.scryptedStatus : undefined;
+}
+
 async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<string, string>, signal?: AbortSignal): Promise<ClipStream> {
   const response = await sendRequest(url, { agent: context.agent, timeoutMs: context.timeoutMs, headers, signal });
+  const what = `clip bytes at ${url.pathname}`;
   if (response.statusCode !== 200) {
     response.resume();
-    throw Object.assign(new Error(`Scrypted answered HTTP ${response.statusCode} for clip bytes at ${url.pathname}`), { status: response.statusCode });
+    throw new ScryptedHttpError(`Scrypted answered HTTP ${response.statusCode} for ${what}`, response.statusCode ?? 0);
+  }
+  try {
+    checkClipContentType(response.headers['content-type'], what);
+  } catch (error) {
+    response.destroy();
+    throw error;
   }
   const length = Number(response.headers['content-length']);
-  return { stream: response, size: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
+  const size = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+  // The clip's bytes reach the sink only through the check: a bad answer fails the stream before it ends.
+  const checked = new ClipBodyCheck(what, size);
+  pipeline(response, checked, () => {});
+  return { stream: checked, size };
 }
 
 export async function openClipBytes(

@@ -3,7 +3,7 @@
 import type { Agent } from 'node:http';
 import type { Camera, Clip, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
 import type { Logger } from '../log.js';
-import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
+import { openClipBytes, scryptedStatusOf, type VideoClipShape } from './clip-bytes.js';
 import { ScryptedConnection, type MediaManager } from './connection.js';
 import { login } from './login.js';
 import { httpAgent } from './tls.js';
@@ -142,7 +142,7 @@ export class ScryptedClipSource implements ClipSource {
     try {
       return await this.openWith(token, camera, clip, signal);
     } catch (error) {
-      if ((error as { status?: unknown }).status !== 401) throw error;
+      if (scryptedStatusOf(error) !== 401) throw error;
       // The token died with a Scrypted restart: log in again (once, for every caller) and try again.
       await this.refreshToken(token);
       return this.openWith(this.token, camera, clip, signal);
