@@ -64,6 +64,12 @@ export class ClipBodyCheck extends Transform {
     callback();
   }
 
+  /** The error for a connection that broke before the body was whole. */
+  cutOff(cause: Error): ClipAnswerError {
+    const declared = this.declaredLength === undefined ? '' : ` of the ${this.declaredLength} bytes its Content-Length declares`;
+    return Object.assign(this.failure(`the connection closed after ${this.received}${declared} (${cause.message})`), { cause });
+  }
+
   private failure(reason: string): ClipAnswerError {
     return new ClipAnswerError(`Scrypted's answer for ${this.what} is not a whole MP4 clip: ${reason}; nothing is stored, the clip is tried again next run`);
   }

@@ -3,7 +3,6 @@
 import type { Agent } from 'node:http';
 import type { ClipStream } from '../core/ports.js';
 import { UnsupportedClipError } from '../core/errors.js';
-import { pipeline } from 'node:stream';
 import { checkClipContentType, ClipBodyCheck } from './clip-body-check.js';
 import { sendRequest } from './http-request.js';
 import type { MediaManager } from './connection.js';
@@ -60,7 +59,11 @@ async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<s
   const size = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
   // The clip's bytes reach the sink only through the check: a bad answer fails the stream before it ends.
   const checked = new ClipBodyCheck(what, size);
-  pipeline(response, checked, () => {});
+  // A connection that breaks mid-body fails the check with what was received; a consumer that stops reading
+  // frees the connection.
+  response.on('error', (error) => checked.destroy(checked.cutOff(error)));
+  checked.on('close', () => response.destroy());
+  response.pipe(checked);
   return { stream: checked, size };
 }
 
