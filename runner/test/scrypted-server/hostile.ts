@@ -163,10 +163,12 @@ export class HostileBehaviour {
     await remote.notify?.('__proto__', { property: 'interfaces' }, { value: ['VideoClips'] });
     await remote.notify?.('constructor', { property: 'interfaces' }, { value: ['VideoClips'] });
     await remote.notify?.('toString', { property: 'name' }, { value: 'x' });
-    await remote.updateDeviceState?.('__proto__', { interfaces: { value: ['VideoClips'] }, name: { value: 'Proto' } });
     await remote.updateDeviceState?.('constructor', undefined);
     await remote.updateDeviceState?.('hasOwnProperty', { name: { value: 'Own' } });
     await remote.setNativeId?.('__proto__', 'x');
+    // Last, devices that are data, not attacks: ids every object inherits, without VideoClips.
+    await remote.updateDeviceState?.('__proto__', { name: { value: 'Proto' }, interfaces: { value: ['Settings'] } });
+    await remote.notify?.('__proto__', { property: 'name' }, { value: 'Proto 2' });
   }
 
   private trickle(socket: NetSocket, bytes: Buffer): void {
