@@ -4,6 +4,7 @@ import type { Agent } from 'node:http';
 import { Socket } from 'engine.io-client';
 import type { Logger } from '../log.js';
 import { BadMessageLog } from './bad-message-log.js';
+import { scrubDebugOutput } from './debug-output.js';
 import { frameReceiver, sendFramed } from './rpc-framing.js';
 import { RpcPeer } from './rpc-peer.js';
 import { DeviceTable } from './device-table.js';
@@ -70,6 +71,7 @@ export class ScryptedConnection {
   }
 
   static async open(options: ConnectionOptions): Promise<ScryptedConnection> {
+    scrubDebugOutput();
     const url = new URL(options.baseUrl);
     const tls = tlsOptions(options);
     const socket = new Socket(`${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`, {
