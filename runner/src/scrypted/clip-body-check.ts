@@ -4,6 +4,7 @@
 // most) and fails the stream BEFORE it ends, so a sink never completes an object from a bad answer.
 import { Transform, type TransformCallback } from 'node:stream';
 import { Mp4StructureCheck } from '../core/mp4-structure.js';
+import { FloorRate } from './floor-rate.js';
 
 /**
  * Content types Scrypted serves clip files with: `video/mp4` (express's sendFile picks it from the `.mp4` name:
@@ -30,13 +31,19 @@ export function checkClipContentType(contentType: string | undefined, what: stri
 export class ClipBodyCheck extends Transform {
   private readonly structure = new Mp4StructureCheck();
   private received = 0;
+  private readonly rate: FloorRate;
 
-  constructor(private readonly what: string, private readonly declaredLength: number | undefined) {
+  /** @param windowMs the window of the floor-rate check (floor-rate.ts): the request timeout. */
+  constructor(private readonly what: string, private readonly declaredLength: number | undefined, windowMs: number) {
     super();
+    this.rate = new FloorRate(windowMs, (reason) => this.destroy(this.failure(reason)), () => this.readerBehind());
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.received += chunk.length;
+    // Bytes still waiting for our reader mean the reader, not Scrypted, set the pace.
+    // (Inside _transform the chunk itself still counts in writableLength.)
+    this.rate.add(chunk.length, this.readableLength > 0 || this.writableLength > chunk.length);
     if (this.declaredLength !== undefined && this.received > this.declaredLength) {
       callback(this.failure(`sent more than the ${this.declaredLength} bytes its Content-Length declares`));
       return;
@@ -50,7 +57,17 @@ export class ClipBodyCheck extends Transform {
     callback(null, chunk);
   }
 
+  private readerBehind(): boolean {
+    return this.readableLength > 0 || this.writableLength > 0;
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.rate.stop();
+    callback(error);
+  }
+
   override _flush(callback: TransformCallback): void {
+    this.rate.stop();
     if (this.declaredLength !== undefined && this.received !== this.declaredLength) {
       callback(this.failure(`ended after ${this.received} of the ${this.declaredLength} bytes its Content-Length declares: it was cut short`));
       return;

@@ -58,7 +58,7 @@ async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<s
   const length = Number(response.headers['content-length']);
   const size = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
   // The clip's bytes reach the sink only through the check: a bad answer fails the stream before it ends.
-  const checked = new ClipBodyCheck(what, size);
+  const checked = new ClipBodyCheck(what, size, context.timeoutMs);
   // A connection that breaks mid-body fails the check with what was received; a consumer that stops reading
   // frees the connection.
   response.on('error', (error) => checked.destroy(checked.cutOff(error)));

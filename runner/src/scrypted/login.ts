@@ -26,7 +26,7 @@ export async function login(baseUrl: string, username: string, password: string,
       : { 'content-type': 'application/json' },
     ...(basic ? {} : { body: JSON.stringify({ username, password }) }),
   });
-  const text = await readText(response);
+  const text = await readText(response, basic ? 'GET /login' : 'POST /login', timeoutMs);
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(text) as Record<string, unknown>;

@@ -42,7 +42,7 @@ export type ClipAnswer =
 export type LoginAnswer =
   /** Headers, then the JSON one byte every `trickleMs`. */
   | 'trickle'
-  /** A 200 JSON answer of 4 MiB (a login body that must not be read whole). */
+  /** A 200 JSON answer of 4 MiB, chunked (a login body that must not be read whole). */
   | 'huge';
 
 export interface HostilePlan {
@@ -140,14 +140,17 @@ export class HostileBehaviour {
     if (!this.plan.login) return false;
     request.resume();
     if (this.plan.login === 'huge') {
-      const size = 4 * 1024 * 1024;
-      response.writeHead(200, { 'content-type': 'application/json', 'content-length': size });
-      response.end(`{"padding":"${'x'.repeat(size - 16)}"}`.padEnd(size, ' '));
+      // Chunked, no Content-Length: the cap must hold while reading, not only on a declared length.
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{"padding":"');
+      const piece = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 64 && !response.destroyed; i++) response.write(piece);
+      response.end('"}');
       return true;
     }
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.flushHeaders();
-    this.trickle(request.socket, Buffer.from(JSON.stringify({ error: 'never finished' }).padStart(10_000, ' ')));
+    const body = Buffer.from(JSON.stringify({ error: 'never finished' }).padStart(10_000, ' '));
+    request.socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+    this.trickle(request.socket, body);
     return true;
   }
 
