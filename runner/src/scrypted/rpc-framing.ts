@@ -11,6 +11,9 @@ export function sendFramed(socket: FrameSocket, message: RpcMessage, buffers: Bu
   socket.send(JSON.stringify(message));
 }
 
+/** Sideband bytes held for one message at most: binary frames without a message to end them are dropped. */
+export const MAX_SIDEBAND_BYTES = 32 * 1024 * 1024;
+
 /** The text frame as a message: JSON of an object with a string `type`; anything else is refused with a reason. */
 export function parseMessage(text: string): RpcMessage | string {
   let value: unknown;
@@ -34,16 +37,27 @@ export function frameReceiver(
   onInvalid: (reason: string, frame: string) => void = () => {},
 ): (data: unknown) => void {
   let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const hold = (buffer: Buffer) => {
+    pendingBytes += buffer.length;
+    pending.push(buffer);
+    if (pendingBytes > MAX_SIDEBAND_BYTES) {
+      onInvalid(`binary frames of over ${MAX_SIDEBAND_BYTES} bytes without a message`, '');
+      pending = [];
+      pendingBytes = 0;
+    }
+  };
   return (data: unknown) => {
     if (typeof data === 'string') {
       const buffers = pending.length ? pending : undefined;
       pending = [];
+      pendingBytes = 0;
       const message = parseMessage(data);
       if (typeof message === 'string') onInvalid(message, data);
       else onMessage(message, buffers);
       return;
     }
-    if (data instanceof ArrayBuffer) pending.push(Buffer.from(data));
-    else if (ArrayBuffer.isView(data)) pending.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (data instanceof ArrayBuffer) hold(Buffer.from(data));
+    else if (ArrayBuffer.isView(data)) hold(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DeviceTable } from '../../src/scrypted/device-table.js';
-import { frameReceiver, parseMessage } from '../../src/scrypted/rpc-framing.js';
+import { frameReceiver, MAX_SIDEBAND_BYTES, parseMessage } from '../../src/scrypted/rpc-framing.js';
 import { RpcPeer, type RpcMessage } from '../../src/scrypted/rpc-peer.js';
 
 const INHERITED = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
@@ -173,4 +173,17 @@ describe('framing: a text frame that is not a message', () => {
       assert.deepEqual(delivered, [undefined]);
     });
   }
+});
+
+it('binary frames that never end in a message are dropped once over the sideband cap', () => {
+  const delivered: Array<Buffer[] | undefined> = [];
+  const refused: string[] = [];
+  const receive = frameReceiver((_message, buffers) => delivered.push(buffers), (why) => refused.push(why));
+  const frame = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i <= MAX_SIDEBAND_BYTES / frame.length; i++) receive(frame);
+  assert.equal(refused.length, 1);
+  assert.match(refused[0] ?? '', /binary frames of over \d+ bytes without a message/);
+  receive(Buffer.from('kept'));
+  receive('{"type":"result","id":"x"}');
+  assert.deepEqual(delivered, [[Buffer.from('kept')]]);
 });
