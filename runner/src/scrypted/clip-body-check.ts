@@ -1,4 +1,4 @@
-// What a clip's HTTP answer must look like before its bytes may land in the bucket (docs/scrypted-protocol.md,
+// What a clip's HTTP answer must look like before its bytes may land in the bucket (docs/scrypted-hostile.md,
 // "Clip bytes"): a content type a real Scrypted serves for a clip, MP4 box structure, and exactly the
 // Content-Length when there is one. The check runs as the bytes flow (a Transform holding one box header at
 // most) and fails the stream BEFORE it ends, so a sink never completes an object from a bad answer.
