@@ -5,13 +5,11 @@
 // Scrypted gives (application/octet-stream, no content type, chunked) land. When the server answers properly
 // again, the next run lands every clip that failed, byte-identical.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
-import { createFirestoreStateStore } from '../../src/firestore/index.js';
 import { runCli } from '../support/cli-process.js';
+import { fileSha256, readStackState } from '../support/stack-state.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { ClipAnswer } from '../scrypted-server/hostile.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
@@ -60,28 +58,13 @@ after(async () => {
 const nameOf = (camera: TestCamera, clip: TestClip) =>
   objectName({ id: camera.id, name: camera.name }, { id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration });
 
-async function fileSha(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function assertStored(camera: TestCamera, clip: TestClip): Promise<void> {
   const path = stack.gcs.objectPath(stack.bucket, nameOf(camera, clip));
   assert.ok(path, `${clip.id} is not in the bucket`);
-  assert.equal(await fileSha(path), await stack.scrypted.clipSha256(clip.id), `${clip.id} is stored with other bytes`);
+  assert.equal(await fileSha256(path), await stack.scrypted.clipSha256(clip.id), `${clip.id} is stored with other bytes`);
 }
 
-async function readState() {
-  process.env.FIRESTORE_EMULATOR_HOST = stack.firestore.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: 'nvr-backup/home', keyFilename: undefined, initialWatermark: 0 });
-  try {
-    return await store.read();
-  } finally {
-    await store.close();
-  }
-}
 
 describe('clip answers that are not the clip, through the real CLI', { timeout: 120_000 }, () => {
   const env = () => ({ ...stack.env, GCS_MAX_ATTEMPTS: '2', SCRYPTED_TIMEOUT_SECONDS: '5', LOOKBACK_MINUTES: '120' });
@@ -94,7 +77,7 @@ describe('clip answers that are not the clip, through the real CLI', { timeout: 
     const uploaded = cameras.length * 3 - refused.length;
     assert.match(result.stderr, new RegExp(`backup incomplete: ${cameras.length} camera\\(s\\), ${uploaded} clip\\(s\\) uploaded .*, 0 already in bucket, ${refused.length} failed`));
     const listed = new Set(await stack.gcs.listObjects(stack.bucket));
-    const state = await readState();
+    const state = await readStackState(stack);
     for (const [index, camera] of cameras.entries()) {
       const [a, b, c] = camera.clips as [TestClip, TestClip, TestClip];
       await assertStored(camera, a);
@@ -120,7 +103,7 @@ describe('clip answers that are not the clip, through the real CLI', { timeout: 
     assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     assert.match(result.stderr, new RegExp(`backup complete: .* ${refused.length} clip\\(s\\) uploaded .*, 0 failed`));
     for (const camera of cameras) for (const clip of camera.clips) await assertStored(camera, clip);
-    const state = await readState();
+    const state = await readStackState(stack);
     for (const camera of cameras) {
       const last = camera.clips.at(-1) as TestClip;
       assert.equal(state.cameras[camera.id]?.lastTimestamp, clipEnd({ ...last, cameraId: camera.id }), camera.name);

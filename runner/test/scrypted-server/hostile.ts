@@ -58,6 +58,15 @@ export interface HostilePlan {
 
 const HTML_PAGE = '<html><head><title>502</title></head><body><h1>Bad Gateway</h1></body></html>\n';
 
+/** Answers that do not depend on the clip. */
+const FIXED_ANSWERS: Partial<Record<ClipAnswer, { status: number; type: string; body: string }>> = {
+  'html-page': { status: 200, type: 'text/html; charset=utf-8', body: HTML_PAGE },
+  'html-as-mp4': { status: 200, type: 'video/mp4', body: HTML_PAGE },
+  'json-error': { status: 200, type: 'application/json', body: JSON.stringify({ error: 'clip not found' }) },
+  empty: { status: 200, type: 'video/mp4', body: '' },
+  'status-412': { status: 412, type: 'application/json', body: JSON.stringify({ error: 'Precondition Failed' }) },
+};
+
 type ClientRemote = Record<string, (...args: unknown[]) => unknown>;
 
 export class HostileBehaviour {
@@ -82,32 +91,18 @@ export class HostileBehaviour {
   answerClip(request: IncomingMessage, response: ServerResponse, clipId: string, bytes: () => Readable): boolean {
     const answer = this.plan.clips?.get(clipId);
     if (!answer) return false;
+    const fixed = FIXED_ANSWERS[answer];
+    if (fixed) {
+      response.writeHead(fixed.status, { 'content-type': fixed.type, 'content-length': Buffer.byteLength(fixed.body) });
+      response.end(fixed.body);
+      return true;
+    }
     const socket = request.socket;
     const raw = (head: string, ...bodies: Buffer[]) => {
       socket.write(`HTTP/1.1 ${head}\r\n\r\n`);
       for (const body of bodies) socket.write(body);
     };
     switch (answer) {
-      case 'html-page':
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(HTML_PAGE) });
-        response.end(HTML_PAGE);
-        return true;
-      case 'html-as-mp4':
-        response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': Buffer.byteLength(HTML_PAGE) });
-        response.end(HTML_PAGE);
-        return true;
-      case 'json-error':
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: 'clip not found' }));
-        return true;
-      case 'empty':
-        response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': 0 });
-        response.end();
-        return true;
-      case 'status-412':
-        response.writeHead(412, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: 'Precondition Failed' }));
-        return true;
       case 'octet-stream':
       case 'no-content-type':
       case 'chunked':
