@@ -67,6 +67,19 @@ async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<s
   return { stream: checked, size };
 }
 
+/**
+ * The string at `path` inside data from the peer, read only through plain objects: a remote proxy (a function)
+ * on the way is never touched, since any property of it is a call to the server.
+ */
+export function peerString(value: unknown, ...path: string[]): string | undefined {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return typeof at === 'string' ? at : undefined;
+}
+
 export async function openClipBytes(
   clip: VideoClipShape,
   device: () => Promise<Record<string, (...args: unknown[]) => Promise<unknown>>>,
@@ -74,10 +87,10 @@ export async function openClipBytes(
   context: ByteFetchContext,
   signal?: AbortSignal,
 ): Promise<ClipStream> {
-  const href = clip.resources?.video?.href;
+  const href = peerString(clip, 'resources', 'video', 'href');
   if (href) return streamFrom(resolveOnBase(href, context.baseUrl), context, { authorization: `Bearer ${context.token}` }, signal);
   // No href: ask the camera's device for the clip (one RPC round trip), then the media manager for a local URI.
-  const mediaObject = (await (await device()).getVideoClip?.(clip.videoId ?? clip.id)) as { mimeType?: string } | undefined;
+  const mediaObject = (await (await device()).getVideoClip?.(peerString(clip, 'videoId') ?? clip.id)) as { mimeType?: string } | undefined;
   if (!mediaObject) throw new Error(`Scrypted has no video for clip ${clip.id}`);
   if (mediaObject.mimeType === 'x-scrypted/x-ffmpeg-input') {
     throw new UnsupportedClipError(`clip ${clip.id} is only an ffmpeg/RTSP input (no file to stream); this runner does not remux`);

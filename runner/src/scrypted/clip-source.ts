@@ -122,8 +122,11 @@ export class ScryptedClipSource implements ClipSource {
 
   async listClips(camera: Camera, window: TimeWindow): Promise<Clip[]> {
     const device = await this.device(camera.id);
-    const listed = (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as RawClip[] | undefined;
-    return (listed ?? []).map((clip) => {
+    const listed = (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as unknown;
+    // Data from the peer: a list of plain objects, or nothing (never call a method on what came back).
+    if (listed !== undefined && listed !== null && !Array.isArray(listed)) throw new Error(`Scrypted listed the clips of ${camera.name} as something other than a list`);
+    const clips = ((listed ?? []) as unknown[]).filter((clip): clip is RawClip => typeof clip === 'object' && clip !== null);
+    return clips.map((clip) => {
       this.raw.set(`${camera.id}\u0000${clip.id}`, clip);
       return {
         id: clip.id,

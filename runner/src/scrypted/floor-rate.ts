@@ -38,7 +38,8 @@ export class FloorRate {
     const { received, heldBack } = this;
     this.received = 0;
     this.heldBack = false;
-    if (heldBack || this.readerBehind() || received >= wanted) return;
+    // A silent window is the idle timeout's to report (the socket's own, of the same length).
+    if (received === 0 || heldBack || this.readerBehind() || received >= wanted) return;
     this.stop();
     this.onTooSlow(
       `only ${received} byte(s) arrived in ${this.windowMs / 1000} s, below the floor of ${this.floorBytesPerSecond / 1024} KiB/s ` +
