@@ -6,7 +6,8 @@
 // real cameras' clips, and exits 0.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli-process.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli } from '../support/cli-process.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera } from '../scrypted-server/server.js';
 
@@ -61,5 +62,39 @@ describe('a Scrypted server that sends garbage or pollution over RPC, through th
     const planned = lines(result.stdout).filter((line) => line.event === 'camera.planned').map((line) => line.cameraId).sort();
     assert.deepEqual(planned, ['501', '502']);
     assert.equal((await stack.gcs.listObjects(stack.bucket)).length, 5);
+  });
+
+  it('row 11, the daemon: garbage during a run does not end it; it finishes the run and stops on SIGTERM', async () => {
+    stack.scrypted.addClip('501', clip('y4', 30));
+    stack.scrypted.hostile.set({ rpcFrames: GARBAGE });
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'daemon', '--every', '1h'], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stack.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const firstRun = new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk;
+        const end = lines(stdout).find((line) => line.event === 'job.end');
+        if (end) resolve(end);
+      });
+      void exited.then((code) => reject(new Error(`the daemon exited (${code}) before its first run ended:\n${stdout}\n${stderr}`)));
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      const end = await firstRun;
+      assert.equal(end.status, 'complete', stdout);
+      assert.equal(end.uploaded, 1);
+      assert.ok(lines(stdout).some((line) => line.event === 'scrypted.bad_message'), 'the garbage did not reach the daemon');
+      assert.equal(child.exitCode, null, 'the daemon is gone');
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, `${stdout}\n${stderr}`);
+    } finally {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+    }
   });
 });
