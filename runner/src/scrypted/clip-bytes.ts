@@ -2,6 +2,7 @@
 // server caps at 20 MB and the websocket at 100 MiB.
 import type { Agent } from 'node:http';
 import type { ClipStream } from '../core/ports.js';
+import { checkClipContentType, ClipBodyCheck } from './clip-body-check.js';
 import { sendRequest } from './http-request.js';
 
 export interface VideoClipShape {
@@ -23,14 +24,58 @@ export function resolveOnBase(reference: string, baseUrl: string): URL {
   return new URL(`${given.pathname}${given.search}`, baseUrl);
 }
 
+/**
+ * An HTTP answer from Scrypted other than 200. Its status is `scryptedStatus`, never `status` or `code`: a sink
+ * must not mistake Scrypted's 412 (or any of its statuses) for an answer of its own storage.
+ */
+export class ScryptedHttpError extends Error {
+  override name = 'ScryptedHttpError';
+  constructor(message: string, readonly scryptedStatus: number) {
+    super(message);
+  }
+}
+
+/** The HTTP status Scrypted answered with, when the error is one of its answers. */
+export function scryptedStatusOf(error: unknown): number | undefined {
+  return error instanceof ScryptedHttpError ? error.scryptedStatus : undefined;
+}
+
 async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<string, string>, signal?: AbortSignal): Promise<ClipStream> {
   const response = await sendRequest(url, { agent: context.agent, timeoutMs: context.timeoutMs, headers, signal });
+  const what = `clip bytes at ${url.pathname}`;
   if (response.statusCode !== 200) {
     response.resume();
-    throw Object.assign(new Error(`Scrypted answered HTTP ${response.statusCode} for clip bytes at ${url.pathname}`), { status: response.statusCode });
+    throw new ScryptedHttpError(`Scrypted answered HTTP ${response.statusCode} for ${what}`, response.statusCode ?? 0);
+  }
+  try {
+    checkClipContentType(response.headers['content-type'], what);
+  } catch (error) {
+    response.destroy();
+    throw error;
   }
   const length = Number(response.headers['content-length']);
-  return { stream: response, size: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
+  const size = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+  // The clip's bytes reach the sink only through the check: a bad answer fails the stream before it ends.
+  const checked = new ClipBodyCheck(what, size, context.timeoutMs);
+  // A connection that breaks mid-body fails the check with what was received; a consumer that stops reading
+  // frees the connection.
+  response.on('error', (error) => checked.destroy(checked.cutOff(error)));
+  checked.on('close', () => response.destroy());
+  response.pipe(checked);
+  return { stream: checked, size };
+}
+
+/**
+ * The string at `path` inside data from the peer, read only through plain objects: a remote proxy (a function)
+ * on the way is never touched, since any property of it is a call to the server.
+ */
+export function peerString(value: unknown, ...path: string[]): string | undefined {
+  let at = value;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return typeof at === 'string' ? at : undefined;
 }
 
 export async function openClipBytes(
@@ -39,7 +84,7 @@ export async function openClipBytes(
   context: ByteFetchContext,
   signal?: AbortSignal,
 ): Promise<ClipStream> {
-  const href = clip.resources?.video?.href;
+  const href = peerString(clip, 'resources', 'video', 'href');
   if (href) return streamFrom(resolveOnBase(href, context.baseUrl), context, { authorization: `Bearer ${context.token}` }, signal);
   // No href: the clip's public URL from the media manager (local-uri.ts); it needs no auth.
   return streamFrom(await localUrl(), context, {}, signal);

@@ -5,7 +5,6 @@ import { isUnsupportedClipError } from '../core/errors.js';
 import type { Camera, Clip, ClipProbe, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
-import { explainBrokenStream } from './broken-stream.js';
 import { ScryptedConnection, type MediaManager } from './connection.js';
 import { ClipFetchRetry, httpStatus, markAnsweredByScrypted } from './fetch-retry.js';
 import { assertFileLike, LOCAL_URI_MIME, localUriFromAnswer, type MediaObjectProxy } from './local-uri.js';
@@ -184,9 +183,12 @@ export class ScryptedClipSource implements ClipSource {
   async listClips(camera: Camera, window: TimeWindow): Promise<Clip[]> {
     const listed = await this.withRetry(`list\u0000${camera.id}`, `list the clips of ${camera.name}`, { cameraId: camera.id }, async () => {
       const device = await this.device(camera.id);
-      return this.answered(async () => (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as RawClip[] | undefined);
+      return this.answered(async () => (await device.getVideoClips?.({ startTime: window.startTime, endTime: window.endTime })) as unknown);
     });
-    return (listed ?? []).map((clip) => {
+    // Data from the peer: a list of plain objects, or nothing (never call a method on what came back).
+    if (listed !== undefined && listed !== null && !Array.isArray(listed)) throw new Error(`Scrypted listed the clips of ${camera.name} as something other than a list`);
+    const clips = ((listed ?? []) as unknown[]).filter((clip): clip is RawClip => typeof clip === 'object' && clip !== null);
+    return clips.map((clip) => {
       this.raw.set(clipKey(camera.id, clip.id), clip);
       return {
         id: clip.id,
@@ -221,7 +223,6 @@ export class ScryptedClipSource implements ClipSource {
         agent: this.agent,
         timeoutMs: this.options.timeoutMs,
       }, signal);
-      explainBrokenStream(opened.stream, clip.id);
       return opened;
     } catch (error) {
       // The URL's host forgets it on a restart (and the buffer host after 10 minutes): convert again next time.

@@ -2,27 +2,37 @@
 // RPC peer, and the handshake (docs/scrypted-protocol.md §7), which ends when the server pushes setSystemState.
 import type { Agent } from 'node:http';
 import { Socket } from 'engine.io-client';
+import type { Logger } from '../log.js';
+import { BadMessageLog } from './bad-message-log.js';
+import { scrubDebugOutput } from './debug-output.js';
 import { frameReceiver, sendFramed } from './rpc-framing.js';
 import { RpcPeer } from './rpc-peer.js';
-import { DeviceTable, type SystemState } from './device-table.js';
+import { DeviceTable } from './device-table.js';
 import { tlsOptions, explainTlsError, type TlsSettings } from './tls.js';
 
 export const ENGINE_PATH = '/endpoint/@scrypted/core/engine.io/api';
+/**
+ * One RPC message may not hold more than this in memory (ws's default is 100 MiB; the runner's largest messages,
+ * device tables and clip lists, are a few MB). engine.io-client hands `maxPayload` to ws, but does not type it.
+ */
+const MAX_MESSAGE = { maxPayload: 32 * 1024 * 1024 } as object;
 const ONEWAY_METHODS = ['notify', 'updateDeviceState', 'setSystemState', 'ioEvent', 'setNativeId'];
 
 /** The object the client hands the server in the handshake; the server calls its oneway methods. */
 class ClientRemote {
   readonly __proxy_oneway_methods = ONEWAY_METHODS;
   constructor(private readonly devices: DeviceTable, private readonly ready: () => void) {}
-  setSystemState(state: SystemState): void {
+  // Every argument comes from the server: the table checks each (device-table.ts).
+  setSystemState(state: unknown): void {
     this.devices.replace(state);
     this.ready();
   }
-  updateDeviceState(id: string, state: SystemState[string] | undefined): void {
+  updateDeviceState(id: unknown, state: unknown): void {
     this.devices.update(id, state);
   }
-  notify(id: string, details: { property?: string; mixinId?: string }, data: unknown): void {
-    if (details?.property && !details.mixinId) this.devices.setProperty(id, details.property, data);
+  notify(id: unknown, details: unknown, data: unknown): void {
+    const { property, mixinId } = (typeof details === 'object' && details !== null ? details : {}) as { property?: unknown; mixinId?: unknown };
+    if (property && !mixinId) this.devices.setProperty(id, property, data);
   }
   ioEvent(): void {}
   setNativeId(): void {}
@@ -33,6 +43,7 @@ export interface ConnectionOptions extends TlsSettings {
   token: string;
   timeoutMs: number;
   agent: Agent;
+  logger?: Logger;
 }
 
 export interface PluginApi {
@@ -83,16 +94,19 @@ export class ScryptedConnection {
   }
 
   static async open(options: ConnectionOptions): Promise<ScryptedConnection> {
+    scrubDebugOutput();
     const url = new URL(options.baseUrl);
     const tls = tlsOptions(options);
     const socket = new Socket(`${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`, {
       path: ENGINE_PATH,
       transports: ['websocket'],
       extraHeaders: { Authorization: `Bearer ${options.token}` },
+      ...MAX_MESSAGE,
       rejectUnauthorized: tls.rejectUnauthorized,
       ...(tls.ca ? { ca: tls.ca.toString() } : {}),
     });
-    const peer = new RpcPeer((message, buffers) => sendFramed(socket, message, buffers), options.timeoutMs);
+    const badMessages = new BadMessageLog(options.logger);
+    const peer = new RpcPeer((message, buffers) => sendFramed(socket, message, buffers), options.timeoutMs, (reason) => badMessages.report(reason));
     const devices = new DeviceTable();
     let api: PluginApi | undefined;
     const ready = new Promise<void>((resolve, reject) => {
@@ -115,7 +129,7 @@ export class ScryptedConnection {
         reject(new Error(`connection to Scrypted closed during the handshake (${reason})`));
       });
     });
-    socket.on('message', frameReceiver((message, buffers) => void peer.handleMessage(message, buffers)));
+    socket.on('message', frameReceiver((message, buffers) => void peer.handleMessage(message, buffers), (reason, frame) => badMessages.report(reason, frame)));
     try {
       await ready;
     } catch (error) {

@@ -1,5 +1,6 @@
-// The device table the server pushes: setSystemState, then updateDeviceState and notify (protocol §7).
-export type SystemState = Record<string, Record<string, { value?: unknown } | undefined>>;
+// The device table the server pushes: setSystemState, then updateDeviceState and notify (protocol §7). Every id
+// and property name comes from the peer, so the table is Maps all the way down: no key (`__proto__`,
+// `constructor`, `toString`) can reach a prototype, and a value is only ever read, never called.
 
 export interface DeviceInfo {
   id: string;
@@ -7,28 +8,57 @@ export interface DeviceInfo {
   interfaces: string[];
 }
 
+type DeviceState = Map<string, unknown>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A device's properties from the peer's object: its own enumerable keys only. */
+function deviceState(device: unknown): DeviceState | undefined {
+  return isRecord(device) ? new Map(Object.entries(device)) : undefined;
+}
+
+/** The `value` of a property entry `{ value }`, read only when it is the entry's own. */
+function valueOf(entry: unknown): unknown {
+  return isRecord(entry) && Object.hasOwn(entry, 'value') ? entry.value : undefined;
+}
+
 export class DeviceTable {
-  private state: SystemState = {};
+  private devices = new Map<string, DeviceState>();
 
-  replace(state: SystemState): void {
-    this.state = { ...state };
+  replace(state: unknown): void {
+    const devices = new Map<string, DeviceState>();
+    if (isRecord(state)) {
+      for (const [id, device] of Object.entries(state)) {
+        const properties = deviceState(device);
+        if (properties) devices.set(id, properties);
+      }
+    }
+    this.devices = devices;
   }
 
-  update(id: string, device: SystemState[string] | undefined): void {
-    if (device === undefined) delete this.state[id];
-    else this.state[id] = device;
+  update(id: unknown, device: unknown): void {
+    if (typeof id !== 'string') return;
+    const properties = deviceState(device);
+    if (properties) this.devices.set(id, properties);
+    else this.devices.delete(id);
   }
 
-  setProperty(id: string, property: string, entry: unknown): void {
-    const device = (this.state[id] ??= {});
-    device[property] = entry as { value?: unknown };
+  /** A property change of a known device; one for a device not in the table is ignored, as the real client does. */
+  setProperty(id: unknown, property: unknown, entry: unknown): void {
+    if (typeof id !== 'string' || typeof property !== 'string') return;
+    this.devices.get(id)?.set(property, entry);
   }
 
   list(): DeviceInfo[] {
-    return Object.entries(this.state).map(([id, device]) => ({
-      id,
-      name: typeof device?.name?.value === 'string' ? device.name.value : id,
-      interfaces: Array.isArray(device?.interfaces?.value) ? (device.interfaces.value as string[]) : [],
-    }));
+    return [...this.devices].map(([id, device]) => {
+      const name = valueOf(device.get('name'));
+      const interfaces = valueOf(device.get('interfaces'));
+      return {
+        id,
+        name: typeof name === 'string' ? name : id,
+        interfaces: Array.isArray(interfaces) ? interfaces.filter((entry): entry is string => typeof entry === 'string') : [],
+      };
+    });
   }
 }

@@ -5,6 +5,7 @@
 // failure, kept across the sink's attempts, so one restart costs a clip one sink attempt, not all of them.
 // Listing a camera's clips uses the same budget, per camera.
 import { isUnsupportedClipError } from '../core/errors.js';
+import { scryptedStatusOf } from './clip-bytes.js';
 
 export interface FetchRetryOptions {
   /** How long a clip's bytes are retried after its first failure (ms). 0: never retried here. */
@@ -27,19 +28,22 @@ export function markAnsweredByScrypted(error: unknown): unknown {
   return error;
 }
 
+/** The HTTP status of Scrypted's answer (clip-bytes.ts `ScryptedHttpError`), when the error is one. */
 export function httpStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' && status >= 100 && status < 600 ? status : undefined;
+  const status = scryptedStatusOf(error);
+  return status !== undefined && status >= 100 && status < 600 ? status : undefined;
 }
 
 /**
  * 401: the token died with a restart (log in again). 404/500/502/503/504, 408, 429 and errors without a status
  * (connection refused or reset, the RPC connection closed, a timeout) pass with a restart. An unsupported clip,
- * an abort, another 4xx, and an error Scrypted answered over a live connection do not.
+ * an abort, another 4xx, an answer that is not a clip, and an error Scrypted answered over a live connection do not.
  */
 export function retryVerdict(error: unknown, signal?: AbortSignal): RetryVerdict {
   if (signal?.aborted || isUnsupportedClipError(error)) return 'stop';
   if ((error as { answeredByScrypted?: unknown } | undefined)?.answeredByScrypted === true) return 'stop';
+  // An answer that is not a clip (an error page, a wrong content type) came from a live server: no restart to wait out.
+  if (error instanceof Error && error.name === 'ClipAnswerError') return 'stop';
   const status = httpStatus(error);
   if (status === undefined) return 'retry';
   if (status === 401) return 'relogin';

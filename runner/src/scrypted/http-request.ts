@@ -1,4 +1,6 @@
-// Plain HTTP(S) requests to Scrypted with the connection's TLS agent and a timeout on silence.
+// Plain HTTP(S) requests to Scrypted with the connection's TLS agent, and deadlines on every part: the answer's
+// headers within the timeout, silence on the socket never longer than the timeout, a body read whole (JSON)
+// capped in size and finished within the timeout; a streamed body keeps a floor rate (floor-rate.ts).
 import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { explainTlsError } from './tls.js';
@@ -8,10 +10,13 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   body?: string;
   agent: Agent;
-  /** The response errors when no data flows for this long (ms). */
+  /** The headers must arrive within this (ms), and the socket may not stay silent longer. */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
 }
+
+/** The most a body read whole (login, JSON) may hold: Scrypted's answers are a few hundred bytes. */
+export const MAX_WHOLE_BODY_BYTES = 1024 * 1024;
 
 /** Sends a request; resolves with the response once its headers arrived. The body is a stream. */
 export function sendRequest(url: URL, options: RequestOptions): Promise<IncomingMessage> {
@@ -22,11 +27,19 @@ export function sendRequest(url: URL, options: RequestOptions): Promise<Incoming
       agent: options.agent,
       signal: options.signal,
     });
+    // Header bytes that trickle in keep the socket busy: the whole head has a deadline of its own.
+    const headDeadline = setTimeout(() => {
+      request.destroy(new Error(`Scrypted did not answer ${url.pathname} within ${options.timeoutMs} ms`));
+    }, options.timeoutMs);
     request.setTimeout(options.timeoutMs, () => {
       request.destroy(new Error(`Scrypted did not answer ${url.pathname} within ${options.timeoutMs} ms`));
     });
-    request.on('error', (error) => reject(explainTlsError(error)));
+    request.on('error', (error) => {
+      clearTimeout(headDeadline);
+      reject(explainTlsError(error));
+    });
     request.on('response', (response) => {
+      clearTimeout(headDeadline);
       // After the headers, the same socket timeout keeps watching the body: a stalled stream errors out.
       response.on('aborted', () => response.destroy(new Error(`connection closed while reading ${url.pathname}`)));
       resolve(response);
@@ -35,8 +48,38 @@ export function sendRequest(url: URL, options: RequestOptions): Promise<Incoming
   });
 }
 
-export async function readText(response: IncomingMessage): Promise<string> {
-  let text = '';
-  for await (const chunk of response) text += String(chunk);
-  return text;
+/**
+ * The whole body as text, for small answers (JSON): at most `limitBytes`, finished within `timeoutMs`. A larger
+ * or slower body fails with a clear error and is not read further.
+ */
+export async function readText(response: IncomingMessage, what: string, timeoutMs: number, limitBytes = MAX_WHOLE_BODY_BYTES): Promise<string> {
+  const declared = Number(response.headers['content-length']);
+  const tooLarge = () => new Error(`Scrypted's answer to ${what} is larger than ${limitBytes} bytes; a Scrypted server answers with a few hundred (is SCRYPTED_HOST a Scrypted server?)`);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    response.destroy();
+    throw tooLarge();
+  }
+  let late: Error | undefined;
+  const deadline = setTimeout(() => {
+    late = new Error(`Scrypted's answer to ${what} did not finish within ${timeoutMs} ms (a stalled or trickling server?)`);
+    response.destroy(late);
+  }, timeoutMs);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of response) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > limitBytes) {
+        response.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    // Destroying the response can surface as the socket's own error ("aborted"): report the deadline.
+    throw late ?? error;
+  } finally {
+    clearTimeout(deadline);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

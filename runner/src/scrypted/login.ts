@@ -37,7 +37,7 @@ export async function login(baseUrl: string, username: string, password: string,
       : { 'content-type': 'application/json' },
     ...(basic ? {} : { body: JSON.stringify({ username, password }) }),
   }));
-  const text = await readText(response);
+  const text = await readText(response, basic ? 'GET /login' : 'POST /login', timeoutMs);
   if (response.statusCode === 401) {
     throw new Error(`Scrypted login failed: wrong user name or password for user ${JSON.stringify(username)} (HTTP 401): check SCRYPTED_USER and SCRYPTED_PASSWORD`);
   }

@@ -30,9 +30,26 @@ const PROXY_ID = Symbol('proxyId');
 const PROXY_PEER = Symbol('proxyPeer');
 const newId = () => randomBytes(6).toString('base64url');
 
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The method the peer may call on an object this side exported: one its own class (or the object itself)
+ * defines, never one every object or function inherits (`constructor`, `toString`, `__proto__`, `call`, …), and
+ * never a getter. The name comes from the peer.
+ */
+function exportedMethod(target: object, name: unknown): ((...args: unknown[]) => unknown) | undefined {
+  if (typeof name !== 'string' || name === 'constructor' || name.startsWith('__')) return undefined;
+  for (let level: object | null = target; level && level !== Object.prototype && level !== Function.prototype; level = Object.getPrototypeOf(level) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(level, name);
+    if (descriptor) return typeof descriptor.value === 'function' ? (descriptor.value as (...args: unknown[]) => unknown) : undefined;
+  }
+  return undefined;
+}
+
 export class RpcPeer {
-  /** Named values the other side may ask for with `param` (e.g. getRemote). */
-  readonly params: Record<string, unknown> = {};
+  /** Named values the other side may ask for with `param` (e.g. getRemote); no inherited key answers. */
+  readonly params: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   private readonly pending = new Map<string, Pending>();
   private readonly exportsByObject = new Map<object, Exported>();
   private readonly exportsById = new Map<string, object>();
@@ -42,7 +59,15 @@ export class RpcPeer {
   /** finalize messages sent (observable by tests). */
   finalizeSent = 0;
 
-  constructor(private readonly send: SendMessage, private readonly timeoutMs: number) {}
+  /**
+   * @param onBadMessage told (never thrown at) when a message from the peer has the wrong shape; the message is
+   *   ignored, and a call it should have answered times out.
+   */
+  constructor(
+    private readonly send: SendMessage,
+    private readonly timeoutMs: number,
+    private readonly onBadMessage: (reason: string) => void = () => {},
+  ) {}
 
   get killed(): boolean {
     return this.killedBy !== undefined;
@@ -136,7 +161,7 @@ export class RpcPeer {
       if (Array.isArray(children)) return children.map((child) => this.deserialize(child, sideband));
       return Object.fromEntries(Object.entries(fields).filter(([key]) => key !== '__json_copy_serialize_children').map(([key, child]) => [key, this.deserialize(child, sideband)]));
     }
-    if (fields.__remote_constructor_name === 'RPCResultError') return deserializeError((fields.__serialized_value ?? {}) as Record<string, string>);
+    if (fields.__remote_constructor_name === 'RPCResultError') return deserializeError(fields.__serialized_value);
     if (typeof fields.__remote_proxy_id === 'string') return this.remoteProxy(value as SerializedProxy);
     if (typeof fields.__local_proxy_id === 'string') {
       const local = this.exportsById.get(fields.__local_proxy_id);
@@ -155,8 +180,8 @@ export class RpcPeer {
       existing.holder.finalizerId = description.__remote_proxy_finalizer_id;
       return alive;
     }
-    const props = description.__remote_proxy_props ?? {};
-    const oneway = new Set(description.__remote_proxy_oneway_methods ?? []);
+    const props = isRecord(description.__remote_proxy_props) ? description.__remote_proxy_props : {};
+    const oneway = new Set(Array.isArray(description.__remote_proxy_oneway_methods) ? description.__remote_proxy_oneway_methods : []);
     const methods = new Map<string, (...args: unknown[]) => Promise<unknown>>();
     const target = function remote() {};
     const proxy = new Proxy(target, {
@@ -165,7 +190,7 @@ export class RpcPeer {
         if (property === PROXY_PEER) return this;
         if (typeof property === 'symbol' || property === 'then' || property === 'constructor') return undefined;
         if (property === '__proxy_constructor') return description.__remote_constructor_name;
-        if (props[property] !== undefined) return props[property];
+        if (Object.hasOwn(props, property) && props[property] !== undefined) return props[property];
         let method = methods.get(property);
         if (!method) {
           method = (...args: unknown[]) => this.invoke(id, property, args, oneway.has(property));
@@ -191,12 +216,25 @@ export class RpcPeer {
     this.send({ type: 'finalize', __local_proxy_id: holder.id, __local_proxy_finalizer_id: holder.finalizerId }, []);
   }
 
-  /** Handles one incoming message with the sideband buffers that preceded it. */
+  /** Handles one incoming message with the sideband buffers that preceded it; never throws. */
   async handleMessage(message: RpcMessage, buffers: Buffer[] | undefined): Promise<void> {
+    try {
+      await this.dispatch(message, buffers);
+    } catch (error) {
+      this.onBadMessage(`a ${JSON.stringify(String(message?.type).slice(0, 20))} message could not be handled: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  private async dispatch(message: RpcMessage, buffers: Buffer[] | undefined): Promise<void> {
     if (this.killedBy) return;
+    if (!isRecord(message) || typeof message.type !== 'string') {
+      this.onBadMessage('a message that is not an object with a type');
+      return;
+    }
     switch (message.type) {
       case 'param': {
-        const value = this.params[message.param as string];
+        const name = message.param;
+        const value = typeof name === 'string' && Object.hasOwn(this.params, name) ? this.params[name] : undefined;
         const out: Buffer[] = [];
         const result = this.serialize(value, out);
         this.send(result === undefined ? { type: 'result', id: message.id } : { type: 'result', id: message.id, result }, out);
@@ -230,6 +268,7 @@ export class RpcPeer {
         return;
       }
       default:
+        this.onBadMessage(`a message of unknown type ${JSON.stringify(message.type.slice(0, 40))}`);
         return;
     }
   }
@@ -244,16 +283,18 @@ export class RpcPeer {
       if (!message.oneway && !this.killedBy) this.send({ type: 'result', id: message.id, ...fields }, out);
     };
     try {
-      const target = this.exportsById.get(message.proxyId as string) as Record<string, unknown> | undefined;
-      if (!target) throw new Error(`proxy id ${String(message.proxyId)} not found`);
+      const target = typeof message.proxyId === 'string' ? this.exportsById.get(message.proxyId) : undefined;
+      if (!target) throw new Error(`proxy id ${String(message.proxyId).slice(0, 40)} not found`);
+      if (message.args !== undefined && !Array.isArray(message.args)) throw new Error('args is not a list');
       const args = ((message.args as unknown[] | undefined) ?? []).map((arg) => this.deserialize(arg, buffers));
-      const method = message.method as string | null | undefined;
+      const method = message.method;
       let value: unknown;
-      if (method) {
-        const fn = target[method];
-        if (typeof fn !== 'function') throw new Error(`target ${target.constructor?.name ?? 'object'} has no method ${method}`);
-        value = await (fn as (...a: unknown[]) => unknown).apply(target, args);
+      if (method !== null && method !== undefined) {
+        const fn = exportedMethod(target, method);
+        if (!fn) throw new Error(`the exported object has no method ${JSON.stringify(String(method).slice(0, 40))}`);
+        value = await fn.apply(target, args);
       } else {
+        if (typeof target !== 'function') throw new Error('the exported object is not a function');
         value = await (target as unknown as (...a: unknown[]) => unknown)(...args);
       }
       const out: Buffer[] = [];

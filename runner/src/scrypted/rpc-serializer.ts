@@ -32,10 +32,17 @@ export function serializeError(error: Error): unknown {
   };
 }
 
-export function deserializeError(value: { name?: string; message?: string; stack?: string }): Error {
-  const error = new Error(value.message ?? 'remote error');
-  if (value.name) error.name = value.name;
-  if (value.stack) error.stack = `${value.stack}\n    at (remote)`;
+/** The peer's error: only its string fields are read (a hostile `message` object never runs its toString). */
+export function deserializeError(value: unknown): Error {
+  const field = (name: string) => {
+    const text = typeof value === 'object' && value !== null && Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+    return typeof text === 'string' ? text : undefined;
+  };
+  const error = new Error(field('message') ?? 'remote error');
+  const name = field('name');
+  const stack = field('stack');
+  if (name) error.name = name;
+  if (stack) error.stack = `${stack}\n    at (remote)`;
   return error;
 }
 

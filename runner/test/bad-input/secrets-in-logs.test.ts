@@ -2,7 +2,8 @@
 // app does (cli.ts registers SCRYPTED_PASSWORD; loadConfig registers the key file's private_key and
 // private_key_id), then every level logs objects and Errors carrying the secrets under secret keys and under
 // innocent ones. No secret (nor any line of the PEM body, nor a JSON-escaped form) may reach the output, while
-// the innocent text of every line must. Last, the real CLI `check` with a key file, at trace, against nothing.
+// the innocent text of every line must. Last, the real CLI `check` with a key file, at trace, against nothing;
+// and `check` and `run` with DEBUG=* (engine.io-client's `debug` output) against the Scrypted test server.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -13,6 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createLogger, registerSecret, scrubSecrets, type Logger } from '../../src/log.js';
 import { runCli } from '../support/cli-process.js';
+import { startGcsTestServer, type GcsTestServer } from '../gcs-server/server.js';
+import { startScryptedTestServer, type ScryptedTestServer } from '../scrypted-server/server.js';
 import { startGrpcDenyServer, type DenyServer } from './grpc-deny-server.js';
 
 // A password with the characters JSON escapes, so an escaped copy in a log line is caught too.
@@ -217,4 +220,56 @@ describe('the real CLI `check` with a service-account key, at trace, against not
     assert.match(stdout, /FAILED {2}state/);
     assertNoSecret(out, APP_SECRETS);
   });
+});
+
+describe('DEBUG=* (the `debug` module of engine.io-client) against the Scrypted test server', () => {
+  let firestore: DenyServer;
+  let gcs: GcsTestServer;
+  const servers: ScryptedTestServer[] = [];
+  before(async () => {
+    firestore = await startGrpcDenyServer();
+    gcs = await startGcsTestServer({ buckets: ['demo-bucket'] });
+  });
+  after(async () => {
+    await Promise.all([firestore.close(), gcs.close(), ...servers.map((server) => server.close())]);
+  });
+
+  // A short-lived token is sha256 hex, '#', then JSON naming the user (scrypted-protocol.md §2).
+  const SHORT_LIVED_TOKEN = /[0-9a-f]{64}#/;
+
+  for (const tls of [true, false]) {
+    it(`${tls ? 'HTTPS (GET /login, long-lived token)' : 'HTTP (POST /login, short-lived token)'}: the Bearer token and password never print`, async () => {
+      const scrypted = await startScryptedTestServer({ tls, password: PASSWORD, cameras: [{ id: '101', name: 'Front', clips: [] }] });
+      servers.push(scrypted);
+      const { code, stdout, stderr } = await runCli(
+        ['check'],
+        {
+          ...validEnv,
+          GCS_KEYFILE_PATH: '',
+          SCRYPTED_HOST: scrypted.baseUrl,
+          ...(scrypted.certFile ? { SCRYPTED_CA_FILE: scrypted.certFile } : {}),
+          SCRYPTED_USER: scrypted.username,
+          GCS_ENDPOINT: gcs.endpoint,
+          FIRESTORE_EMULATOR_HOST: firestore.host,
+          METADATA_SERVER_DETECTION: 'none',
+          GCS_MAX_ATTEMPTS: '1',
+          SCRYPTED_TIMEOUT_SECONDS: '5',
+          LOG_LEVEL: 'trace',
+          DEBUG: '*',
+          DEBUG_COLORS: 'no',
+        },
+        60_000,
+      );
+      const out = `${stdout}${stderr}`;
+      // The checks ran and the debug output is there (else this test could not fail).
+      assert.match(stdout, /ok +scrypted/, out);
+      assert.match(stderr, /engine\.io-client:socket/, 'no debug output from engine.io-client');
+      assert.match(stderr, /engine\.io-client:socket options/, out);
+      assert.match(stderr, /"Authorization":"Bearer \[REDACTED\]"/, 'the header is in the debug output, scrubbed');
+      if (tls) assertNoSecret(out, [scrypted.longLivedToken()]);
+      assert.doesNotMatch(out, SHORT_LIVED_TOKEN);
+      assertNoSecret(out, [PASSWORD, Buffer.from(`${scrypted.username}:${PASSWORD}`).toString('base64')]);
+      assert.equal(code, 1, 'the state check fails against the deny server');
+    });
+  }
 });

@@ -1,12 +1,11 @@
 // End to end: the real CLI against the Scrypted test server (real MP4 clips), the GCS test server and the
 // official Firestore emulator, all on loopback.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
 import { runCli } from '../support/cli-process.js';
+import { fileSha256 } from '../support/stack-state.js';
 import { demoCameras, readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera } from '../scrypted-server/server.js';
 
@@ -22,11 +21,6 @@ after(async () => {
   await stack?.stop();
 });
 
-async function fileSha(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 function expectedObjects(): Map<string, { clipId: string }> {
   const names = new Map<string, { clipId: string }>();
@@ -59,7 +53,7 @@ describe('a backup run end to end', { timeout: 540_000 }, () => {
     for (const [name, { clipId }] of expected) {
       const path = stack.gcs.objectPath(stack.bucket, name);
       assert.ok(path, name);
-      assert.equal(await fileSha(path), await stack.scrypted.clipSha256(clipId), name);
+      assert.equal(await fileSha256(path), await stack.scrypted.clipSha256(clipId), name);
     }
     assert.ok(listed.some((name) => name.startsWith('Back_Yard/')), 'camera "Back/Yard .." is sanitized');
     const stored = await stack.gcs.readObject(stack.bucket, [...expected.keys()][0] as string);
@@ -68,7 +62,7 @@ describe('a backup run end to end', { timeout: 540_000 }, () => {
   });
 
   it('leaves each camera\'s watermark at its last clip\'s end, and the document at their minimum', async () => {
-    const state = await readState();
+    const state = await readSiteState(stack);
     const ends: number[] = [];
     for (const camera of cameras) {
       const last = Math.max(...camera.clips.map((clip) => clipEnd({ id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration })));
@@ -101,7 +95,7 @@ describe('a backup run end to end', { timeout: 540_000 }, () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stderr, /1 clip\(s\) uploaded/);
     const name = objectName({ id: camera.id, name: camera.name }, { ...late, cameraId: camera.id });
-    assert.equal(await fileSha(stack.gcs.objectPath(stack.bucket, name) as string), await stack.scrypted.clipSha256('late-clip'));
+    assert.equal(await fileSha256(stack.gcs.objectPath(stack.bucket, name) as string), await stack.scrypted.clipSha256('late-clip'));
   });
 
   it('status prints the watermark per camera as a table, and as JSON', async () => {

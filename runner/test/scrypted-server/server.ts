@@ -15,6 +15,7 @@ import { Server as EngineServer, type Socket as EngineSocket } from 'engine.io';
 import { RpcPeer } from '../../src/scrypted/rpc-peer.js';
 import { frameReceiver, sendFramed } from '../../src/scrypted/rpc-framing.js';
 import { Auth } from './auth.js';
+import { HostileBehaviour } from './hostile.js';
 import { generatedClip, mp4Header, sha256Of } from './mp4.js';
 import {
   BUFFER_HOST_PREFIX, FILE_HOST_PREFIX, HREF_PREFIX, MediaManagerImpl, PluginAPIProxy, publicHash,
@@ -82,6 +83,8 @@ export interface ScryptedTestServer {
   addClip(cameraId: string, clip: TestClip): void;
   dropSockets(): void;
   stallStreams(on: boolean): void;
+  /** Hostile and broken answers (hostile.ts): clips, login, RPC frames, prototype-pollution attempts. */
+  hostile: HostileBehaviour;
   /** Faults for the fault harness: cut clip byte streams part-way, answer every request and RPC message late. */
   injectFaults(plan: ScryptedFaultPlan): void;
   clipSha256(clipId: string): Promise<string>;
@@ -152,6 +155,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   let warmupStatus: 404 | 500 = 500;
   let restarting: Promise<void> = Promise.resolve();
   let faults: ScryptedFaultPlan = {};
+  const hostile = new HostileBehaviour();
   const late = () => (faults.slowMs ? new Promise((resolve) => setTimeout(resolve, faults.slowMs)) : undefined);
 
   const engineSockets = new Set<EngineSocket>();
@@ -174,6 +178,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
       const getRemote = (await peer.getParam('getRemote')) as (api: unknown, pluginId: unknown, host: unknown) => Promise<Record<string, (...a: unknown[]) => unknown>>;
       const remote = await getRemote(new PluginAPIProxy(world, new MediaManagerImpl(world)), undefined, { serverVersion: '0.144.2' });
       await remote.setSystemState?.(systemState(cameras, options.otherDevices));
+      await hostile.afterHandshake(socket, remote);
     })().catch(() => socket.close());
   });
 
@@ -191,6 +196,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   }
 
   async function handleLogin(request: IncomingMessage, response: ServerResponse) {
+    if (hostile.answerLogin(request, response)) return;
     if (request.method === 'POST') {
       let body = '';
       for await (const chunk of request) body += String(chunk);
@@ -245,6 +251,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   /** A clip's bytes: with Range support (express sendFile, as the href and the file host use). */
   function serveClip(request: IncomingMessage, response: ServerResponse, clip: TestClip) {
     const size = sizeOf(clip);
+    if (hostile.answerClip(request, response, clip.id, () => bytesOf(clip))) return;
     const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.range ?? '');
     if (stalled) {
       response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': size });
@@ -362,6 +369,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     port = (server.address() as AddressInfo).port;
   };
   const stop = async () => {
+    hostile.stop();
     for (const socket of engineSockets) socket.close();
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -380,7 +388,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   const baseUrl = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   return {
-    baseUrl, port, username, password, certPem: tls?.cert.toString(), certFile: tls?.certFile, peers, received,
+    baseUrl, port, username, password, certPem: tls?.cert.toString(), certFile: tls?.certFile, peers, received, hostile,
     close: stop,
     restart,
     restarted: () => restarting,
