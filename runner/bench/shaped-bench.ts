@@ -5,6 +5,7 @@
 //   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
 //   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
 //   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes),
+//   BENCH_RUNNER_SETTINGS="UPLOAD_CONCURRENCY=8" (runner settings to try, as on loopback),
 //   BENCH_LOAD=2 (that many busy-looping processes beside every contender, as an NVR's detection keeps the cores
 //   busy; stopped when the bench ends, even on failure).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -96,6 +97,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const timeline = process.env.BENCH_TIMELINE === '1';
   const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
+  const settings = Object.fromEntries((process.env.BENCH_RUNNER_SETTINGS ?? '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
   const scale = (n: number) => (quick ? Math.max(1, Math.ceil(n / 10)) : n);
   const scenarios: Scenario[] = [
     { key: 'link-small', label: 'small clips', clips: scale(200), sizeBytes: 1 * MB, baselines: true, noop: false },
@@ -122,7 +124,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
           const relay = await startRelayProcess(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string);
           try {
             const tag = `${scenario.key}-${text.replace(/[^a-z0-9]/gi, '')}-${rep}-${now}`;
-            const env = { ...stack.env, GCS_ENDPOINT: relay.gcsEndpoint, FIRESTORE_EMULATOR_HOST: relay.firestoreHost, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}` };
+            const env = { ...stack.env, GCS_ENDPOINT: relay.gcsEndpoint, FIRESTORE_EMULATOR_HOST: relay.firestoreHost, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, ...settings };
             const requestsBefore = stack.gcs.requests.upload ?? 0;
             const run = await runnerRun(env, timeline ? 'debug' : 'info');
             if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
@@ -167,11 +169,11 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
     for (const loader of loaders) loader.kill('SIGKILL');
     await stack.stop();
   }
-  console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages)${loaders.length ? `, ${loaders.length} busy-looping load process(es)` : ''}, median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
+  console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages)${loaders.length ? `, ${loaders.length} busy-looping load process(es)` : ''}, median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; runner settings ${JSON.stringify(settings)}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
   console.log('| link | clips | load avg (1 min) | runner (defaults) | runner, upload phase only | rclone 4 | rclone 8 | raw copy 4 | runner CPU s/clip | rclone 4 CPU s/clip |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const line of lines) console.log(line);
   const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(out, { recursive: true });
-  writeFileSync(`${out}${process.env.BENCH_OUT ?? 'shaped-latest'}.json`, `${JSON.stringify({ date: new Date().toISOString(), runs, quick, results }, null, 2)}\n`);
+  writeFileSync(`${out}${process.env.BENCH_OUT ?? 'shaped-latest'}.json`, `${JSON.stringify({ date: new Date().toISOString(), runs, quick, runnerSettings: settings, results }, null, 2)}\n`);
 }
