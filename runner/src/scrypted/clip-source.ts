@@ -6,7 +6,7 @@ import type { Camera, Clip, ClipProbe, ClipSource, ClipStream, TimeWindow } from
 import type { Logger } from '../log.js';
 import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
 import { explainBrokenStream } from './broken-stream.js';
-import { ScryptedConnection, type MediaManager } from './connection.js';
+import { ScryptedConnection, type DeviceEvent, type MediaManager } from './connection.js';
 import { ClipFetchRetry, httpStatus, markAnsweredByScrypted } from './fetch-retry.js';
 import { assertFileLike, LOCAL_URI_MIME, localUriFromAnswer, type MediaObjectProxy } from './local-uri.js';
 import { login } from './login.js';
@@ -60,6 +60,7 @@ export class ScryptedClipSource implements ClipSource {
   private readonly raw = new Map<string, RawClip>();
   private readonly localUrls = new Map<string, { url: URL; until: number }>();
   private readonly retry: ClipFetchRetry;
+  private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
 
   private constructor(private readonly options: ScryptedSourceOptions, private token: string) {
     this.agent = httpAgent(options.baseUrl, options);
@@ -94,7 +95,7 @@ export class ScryptedClipSource implements ClipSource {
       this.options.logger.warn({ event: 'scrypted.reconnect' }, 'connection to Scrypted lost; reconnecting');
       dead.close();
     }
-    const open = () => ScryptedConnection.open({ ...this.options, token: this.token, agent: this.agent });
+    const open = () => ScryptedConnection.open({ ...this.options, token: this.token, agent: this.agent, onDeviceEvent: (event) => this.dispatch(event) });
     try {
       this.connection = await open();
     } catch (error) {
@@ -118,6 +119,35 @@ export class ScryptedClipSource implements ClipSource {
         this.relogin = undefined;
       });
     await this.relogin;
+  }
+
+  /**
+   * Listens to the device events of this connection and of every reconnection (the watch's hints). Events only
+   * flow while a connection is open: after a drop, the next call reopens it. Returns the function that stops it.
+   */
+  onDeviceEvent(listener: (event: DeviceEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private dispatch(event: DeviceEvent): void {
+    for (const listener of this.eventListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.options.logger.warn({ event: 'scrypted.event_listener_failed', err: describeError(error) }, 'a device event listener failed');
+      }
+    }
+  }
+
+  /** True while the connection to Scrypted is open (events flow); a call reopens a dropped one. */
+  get connected(): boolean {
+    return this.connection?.alive ?? false;
+  }
+
+  /** Reopens the connection now if it dropped (so events flow again), without waiting for the next call. */
+  async reconnect(): Promise<void> {
+    await this.live();
   }
 
   async listCameras(): Promise<Camera[]> {
