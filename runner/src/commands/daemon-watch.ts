@@ -11,7 +11,10 @@ import { watch } from '../watch/watch-loop.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
 import { touchHeartbeat } from './daemon.js';
 
+const HEARTBEAT_EVERY_MS = 60_000;
+
 export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, signal: AbortSignal): Promise<number> {
+  let lastBeat = 0;
   await touchHeartbeat(config.heartbeatFile, logger, { state: 'starting' });
   const state = await createStateStore(config);
   try {
@@ -25,7 +28,12 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
           timing: { ...DEFAULT_WATCH_TIMING, pollMs: config.watchPollMs },
           signal,
           onRun: (result) => touchHeartbeat(config.heartbeatFile, logger, { state: result.status, exitCode: exitCodeOf(result) }),
-          onCheck: () => touchHeartbeat(config.heartbeatFile, logger, { state: 'watching' }),
+          onCheck: () => {
+            // At most once a minute while quiet: the health check needs a fresh file, not one per wake.
+            if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return Promise.resolve();
+            lastBeat = Date.now();
+            return touchHeartbeat(config.heartbeatFile, logger, { state: 'watching' });
+          },
         },
       );
     } finally {

@@ -140,16 +140,6 @@ export class ScryptedClipSource implements ClipSource {
     }
   }
 
-  /** True while the connection to Scrypted is open (events flow); a call reopens a dropped one. */
-  get connected(): boolean {
-    return this.connection?.alive ?? false;
-  }
-
-  /** Reopens the connection now if it dropped (so events flow again), without waiting for the next call. */
-  async reconnect(): Promise<void> {
-    await this.live();
-  }
-
   async listCameras(): Promise<Camera[]> {
     const connection = await this.live();
     const cameras = connection.devices

@@ -3,7 +3,8 @@
 // change), and a backup run as soon as a listed clip has settled. Runs never overlap (one loop); each run takes
 // the lease as any run does, so a second runner elsewhere stays safe. A listing needs no Firestore request: the
 // watch plans against the state it read at start and after each run, so a quiet site costs no GCS request and no
-// Firestore write or read (only Scrypted listings). The decisions are pure (watch-decisions.ts).
+// Firestore write or read (only Scrypted listings). The loop wakes at least every hotPollMs to look at the clock
+// and the connection (no request unless a camera's listing is due). The decisions are pure (watch-decisions.ts).
 import { listingWindow } from '../core/clip-plan.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
 import { planCamera, startingWatermark, type PlannedCamera } from '../job/camera-backup.js';
@@ -85,7 +86,10 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
   async function check(): Promise<void> {
     known ??= await state.read();
     const now = clock();
+    // listCameras reads the device table Scrypted pushes (no request); on a dropped connection (a Scrypted
+    // restart) it reconnects, so events flow again within hotPollMs of the server being back.
     const planned = await listDue(await source.listCameras(), now);
+    if (planned.length === 0) return;
     const due = dueCameras(planned, known);
     logger.debug({ event: 'watch.checked', listed: planned.length, due, firestore: counters() }, `watch: ${planned.length} camera(s) listed, ${due.length} due`);
     if (due.length === 0 || clock() < runNotBefore || signal.aborted) return;
@@ -111,15 +115,15 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
         await check();
       } catch (error) {
         // Scrypted restarting, Firestore unreachable: the next check tries again (the source reconnects itself).
-        logger.warn({ event: 'watch.check_failed', err: describe(error) }, `watch: ${describe(error)}; trying again in ${timing.pollMs / 1000} s`);
+        const retryMs = timing.hotPollMs;
+        logger.warn({ event: 'watch.check_failed', err: describe(error) }, `watch: ${describe(error)}; trying again in ${retryMs / 1000} s`);
         for (const [id, watched] of cameras) cameras.set(id, { ...watched, listedAt: clock(), settlesAt: undefined });
-        await pause(timing.pollMs);
+        await pause(retryMs);
         continue;
       } finally {
         await settings.onCheck?.();
       }
-      const at = nextWakeAt(cameras, clock(), timing);
-      await pause(at - clock());
+      await pause(Math.min(nextWakeAt(cameras, clock(), timing) - clock(), timing.hotPollMs));
     }
   } finally {
     stopListening();
