@@ -260,7 +260,7 @@ const schema = z.object({
   CAMERA_CONCURRENCY: integer(2, 1, 32, 'cameras'),
   UPLOAD_CONCURRENCY: integer(4, 1, 32, 'uploads'),
   LOOKBACK_MINUTES: integer(120, 0, 10080, 'minutes'),
-  SETTLE_SECONDS: integer(60, 0, 86400, 'seconds'),
+  SETTLE_SECONDS: integer(30, 0, 86400, 'seconds'),
   CLIP_MAX_HOURS: integer(24, 1, 168, 'hours'),
   BACKFILL_HOURS: integer(168, 0, 8760, 'hours'),
   LEASE_SECONDS: integer(300, 30, 86400, 'seconds'),
