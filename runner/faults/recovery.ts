@@ -88,12 +88,16 @@ async function main(): Promise<number> {
     const measured = added.map(({ clip }) => recovery.get(clip.id)).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
     const afterSettle = measured.map((ms) => Math.max(0, ms - settleMs));
     const state = await readSiteState(stack);
+    const runs = lines.filter((line) => line.event === 'watch.run_requests');
+    const total = (field: string) => runs.reduce((sum, line) => sum + (line[field] as number), 0);
+    const stop = lines.find((line) => line.event === 'watch.stop')?.firestore as { transactions?: number; writes?: number } | undefined;
     process.stdout.write(
       [
         `recovery harness: ${minutes} min, ${cameraCount} cameras, SETTLE_SECONDS=${settleMs / 1000}, WATCH_POLL_SECONDS=${defaults.config.watchPollMs / 1000}`,
         `clips recorded: ${added.length}; in the bucket with the right bytes: ${added.length - missing - wrong}; missing: ${missing}; wrong bytes: ${wrong}`,
         `recovery point (clip end to object): median ${seconds(percentile(measured, 50))}, p99 ${seconds(percentile(measured, 99))}, worst ${seconds(measured.at(-1) ?? Number.NaN)}`,
         `after settle (minus SETTLE_SECONDS):  median ${seconds(percentile(afterSettle, 50))}, p99 ${seconds(percentile(afterSettle, 99))}, worst ${seconds(afterSettle.at(-1) ?? Number.NaN)}`,
+        `backup runs: ${runs.length}, ${total('uploaded')} clip(s) uploaded; Firestore: ${total('firestoreTransactions')} transactions (${total('firestoreWrites')} with a write) in the runs, ${stop?.transactions ?? '?'} in all (${stop?.writes ?? '?'} writes)`,
         `daemon exit code ${code}; lease after: ${state.lease ? 'held' : 'free'}; 1-minute load average during the load: ${load.length ? Math.max(...load).toFixed(2) : loadavg()[0]?.toFixed(2)} (max)`,
       ].join('\n') + '\n',
     );

@@ -72,9 +72,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
   program
     .command('daemon')
-    .description('run, sleep, repeat (never overlapping); the container default')
+    .description('run, sleep, repeat (never overlapping); with --watch (the container default): back up each clip as soon as it settled')
     .option('--every <duration>', 'time between run starts, e.g. 30m, 1h', durationOption, 3_600_000)
-    .option('--watch', 'keep the Scrypted connection and back up each clip as soon as it settled (lists every WATCH_POLL_SECONDS, sooner after motion); the container default', false)
+    .option('--watch', 'stay connected to Scrypted: list each camera every WATCH_POLL_SECONDS and sooner after motion, start a run when a clip settled', false)
     .action(async (options: { every: number; watch: boolean }, command: Command) => {
       if (options.watch && command.getOptionValueSource('every') === 'cli') {
         command.error('error: --watch and --every exclude each other: --watch backs up each clip as it settles, --every on a schedule; give one', { exitCode: 2 });

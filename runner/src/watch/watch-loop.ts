@@ -94,8 +94,17 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
     logger.debug({ event: 'watch.checked', listed: planned.length, due, firestore: counters() }, `watch: ${planned.length} camera(s) listed, ${due.length} due`);
     if (due.length === 0 || clock() < runNotBefore || signal.aborted) return;
     logger.info({ event: 'watch.due', cameras: due }, `watch: a clip settled on ${due.length} camera(s): backing up`);
+    const before = counters();
     const result = await runBackup(deps, { ...backup, dryRun: false, signal });
     known = await state.read();
+    const afterRun = counters();
+    if (before.transactions !== undefined && afterRun.transactions !== undefined) {
+      // What this run cost in Firestore, the watch's read of the new state included (docs/watch.md, "Cost").
+      logger.info(
+        { event: 'watch.run_requests', firestoreTransactions: afterRun.transactions - before.transactions, firestoreWrites: (afterRun.writes ?? 0) - (before.writes ?? 0), uploaded: result.counts.uploaded },
+        'state requests of the run',
+      );
+    }
     // The cameras of the run are listed again at once: against the new state they are quiet, or still due.
     for (const id of due) {
       const watched = cameras.get(id);
