@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { clipEnd } from '../src/core/clip-time.js';
+import { Mp4StructureCheck } from '../src/core/mp4-structure.js';
 import { objectName } from '../src/core/object-name.js';
 import type { Clip, MismatchRecord, SiteState } from '../src/core/ports.js';
 import { clipKey } from '../src/core/state-limits.js';
@@ -29,6 +30,18 @@ export interface TrialWorld {
 }
 
 const asClip = (camera: TestCamera, clip: TestCamera['clips'][number]): Clip => ({ id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration });
+
+/** True when the stored file is a whole MP4 (core/mp4-structure.ts, the check clip answers pass before they land). */
+async function isWholeMp4(path: string): Promise<boolean> {
+  const check = new Mp4StructureCheck();
+  try {
+    for await (const chunk of createReadStream(path)) check.push(chunk as Buffer);
+    check.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 async function sha256(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -108,8 +121,14 @@ export async function checkComplete(world: TrialWorld, before: Record<string, nu
     if (watermark < (before[camera.id] ?? 0)) verdict.regressions += 1;
     else if (watermark !== last) verdict.incomplete += 1;
   }
-  // Anything else under the trial's prefix would be a partial or misnamed object.
-  const extra = (await world.stack.gcs.listObjects(world.stack.bucket)).filter((name) => name.startsWith(`${world.prefix}/`) && !expected.has(name));
-  verdict.wrong += extra.length;
+  // Anything else under the trial's prefix would be a partial or misnamed object; and every object there, the
+  // recorded wrong ones aside, must be a whole MP4.
+  const stored = (await world.stack.gcs.listObjects(world.stack.bucket)).filter((name) => name.startsWith(`${world.prefix}/`));
+  verdict.wrong += stored.filter((name) => !expected.has(name)).length;
+  const knownWrong = new Set([...site.cameras.values()].flatMap((camera) => camera.mismatches.map((record) => record.wrongObject)));
+  for (const name of stored) {
+    const path = world.stack.gcs.objectPath(world.stack.bucket, name);
+    if (expected.has(name) && !knownWrong.has(name) && path && !(await isWholeMp4(path))) verdict.wrong += 1;
+  }
   return verdict;
 }

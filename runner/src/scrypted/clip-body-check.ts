@@ -82,9 +82,13 @@ export class ClipBodyCheck extends Transform {
   }
 
   /** The error for a connection that broke before the body was whole. */
-  cutOff(cause: Error): ClipAnswerError {
+  cutOff(cause: Error & { code?: string }): ClipAnswerError {
     const declared = this.declaredLength === undefined ? '' : ` of the ${this.declaredLength} bytes its Content-Length declares`;
-    return Object.assign(this.failure(`the connection closed after ${this.received}${declared} (${cause.message})`), { cause });
+    // Node names a body cut off by the peer just "aborted" (code ECONNRESET): say what that means.
+    const reason = cause.message === 'aborted' || cause.code === 'ECONNRESET'
+      ? `Scrypted closed the connection in the middle of the clip, after ${this.received}${declared} (${cause.code ?? cause.message}: Scrypted restarting, or the network between us)`
+      : `the connection closed after ${this.received}${declared} (${cause.message})`;
+    return Object.assign(this.failure(reason), { cause });
   }
 
   private failure(reason: string): ClipAnswerError {

@@ -5,7 +5,6 @@ import { isUnsupportedClipError } from '../core/errors.js';
 import type { Camera, Clip, ClipProbe, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
-import { explainBrokenStream } from './broken-stream.js';
 import { ScryptedConnection, type DeviceEvent, type MediaManager } from './connection.js';
 import { ClipFetchRetry, httpStatus, markAnsweredByScrypted } from './fetch-retry.js';
 import { assertFileLike, LOCAL_URI_MIME, localUriFromAnswer, type MediaObjectProxy } from './local-uri.js';
@@ -244,7 +243,6 @@ export class ScryptedClipSource implements ClipSource {
         agent: this.agent,
         timeoutMs: this.options.timeoutMs,
       }, signal);
-      explainBrokenStream(opened.stream, clip.id);
       return opened;
     } catch (error) {
       // The URL's host forgets it on a restart (and the buffer host after 10 minutes): convert again next time.

@@ -3,11 +3,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UnsupportedClipError } from '../../src/core/errors.js';
+import { ScryptedHttpError } from '../../src/scrypted/clip-bytes.js';
+import { ClipAnswerError } from '../../src/scrypted/clip-body-check.js';
 import { ClipFetchRetry, markAnsweredByScrypted, retryVerdict } from '../../src/scrypted/fetch-retry.js';
 import { assertFileLike, localUriFromAnswer, MAX_LOCAL_URI_BYTES } from '../../src/scrypted/local-uri.js';
 
 const BASE = 'https://nvr.local:10443';
-const status = (code: number) => Object.assign(new Error(`HTTP ${code}`), { status: code });
+const status = (code: number) => new ScryptedHttpError(`HTTP ${code}`, code);
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10443'), { code: 'ECONNREFUSED' });
 
 /** A retry whose sleeps move a simulated clock. */
@@ -76,6 +78,7 @@ describe('the retry budget for a clip\'s bytes', () => {
     assert.equal(retryVerdict(refused(), aborted), 'stop');
     assert.equal(retryVerdict(status(404)), 'retry', 'a plugin endpoint answers 404 until its plugin is up');
     assert.equal(retryVerdict(new Error('connection to Scrypted closed (transport close)')), 'retry');
+    assert.equal(retryVerdict(new ClipAnswerError('Scrypted answered clip bytes at /x with content type "text/html", not a video')), 'stop', 'an answer that is not a clip comes from a live server');
   });
 });
 
