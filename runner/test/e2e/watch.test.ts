@@ -3,10 +3,10 @@
 // hour here, so every clip after the first check is found through a device event, a clip settling, or the
 // reconnect after a Scrypted restart, never through the regular listing.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { objectName } from '../../src/core/object-name.js';
-import { CLI, runCli } from '../support/cli-process.js';
+import { startRunner, type RunnerProcess } from '../../faults/runner-process.js';
+import { runCli } from '../support/cli-process.js';
 import { fileSha256 } from '../support/stack-state.js';
 import { readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
@@ -14,10 +14,9 @@ import type { TestCamera, TestClip } from '../scrypted-server/server.js';
 type Line = Record<string, unknown>;
 
 let stack: LocalStack;
-let daemon: ChildProcess;
-const lines: Line[] = [];
+let daemon: RunnerProcess;
 let stderr = '';
-const waiters = new Set<() => void>();
+const stderrOf = () => stderr;
 const started = Date.now();
 const cameras: TestCamera[] = [
   { id: '101', name: 'Front Door', clips: [{ id: 'old-101', startTime: started - 600_000, duration: 20_000, generate: { sizeBytes: 50_000, seed: 1 } }] },
@@ -25,22 +24,14 @@ const cameras: TestCamera[] = [
 ];
 
 /** Resolves with the first log line (from `from` on) that `match` accepts. */
-function waitForLine(match: (line: Line) => boolean, what: string, from = 0, timeoutMs = 30_000): Promise<Line> {
-  return new Promise((resolve, reject) => {
-    const look = () => {
-      const found = lines.slice(from).find(match);
-      if (!found) return false;
-      waiters.delete(look as () => void);
-      clearTimeout(timer);
-      resolve(found);
-      return true;
-    };
-    const timer = setTimeout(() => {
-      waiters.delete(look as () => void);
-      reject(new Error(`no log line for ${what} within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    if (!look()) waiters.add(look as () => void);
-  });
+async function waitForLine(match: (line: Line) => boolean, what: string, from = 0, timeoutMs = 30_000): Promise<Line> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const found = daemon.lines.slice(from).find(match);
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no log line for ${what} within ${timeoutMs} ms; stderr: ${stderrOf().slice(-2000)}`);
 }
 
 const uploaded = (clipId: string) => (line: Line) => line.event === 'clip.uploaded' && line.clipId === clipId;
@@ -55,29 +46,13 @@ async function assertInBucket(camera: TestCamera, clip: TestClip): Promise<void>
 
 before(async () => {
   stack = await startLocalStack(cameras);
-  daemon = spawn(process.execPath, ['--import', 'tsx', CLI, 'daemon', '--watch'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stack.env, LOG_LEVEL: 'debug', SETTLE_SECONDS: '3', WATCH_POLL_SECONDS: '3600' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let partial = '';
-  daemon.stdout?.on('data', (chunk: Buffer) => {
-    partial += chunk;
-    const parts = partial.split('\n');
-    partial = parts.pop() ?? '';
-    for (const part of parts) {
-      try {
-        lines.push(JSON.parse(part) as Line);
-      } catch {
-        continue;
-      }
-    }
-    for (const waiter of [...waiters]) waiter();
-  });
-  daemon.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
+  // startRunner logs at debug level (the watch's watch.hint and watch.checked lines are debug).
+  daemon = startRunner({ ...stack.env, SETTLE_SECONDS: '3', WATCH_POLL_SECONDS: '3600' }, 120_000, ['daemon', '--watch']);
+  daemon.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
 });
 
 after(async () => {
-  if (daemon && daemon.exitCode === null) daemon.kill('SIGKILL');
+  if (daemon && daemon.child.exitCode === null) await daemon.kill();
   await stack?.stop();
 });
 
@@ -89,7 +64,7 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
   });
 
   it('a motion event makes it list that camera and back up the clip that just ended, and only that camera is due', async () => {
-    const from = lines.length;
+    const from = daemon.lines.length;
     const clip: TestClip = { id: 'hinted-102', startTime: Date.now() - 6_000, duration: 3_000, generate: { sizeBytes: 80_000, seed: 3 } };
     stack.scrypted.addClip('102', clip);
     stack.scrypted.emitDeviceEvent('102', 'motion-end');
@@ -103,7 +78,7 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
   });
 
   it('a clip listed while it still records (its duration growing) is uploaded only once settled, whole', async () => {
-    const from = lines.length;
+    const from = daemon.lines.length;
     const growing: TestClip = { id: 'growing-101', startTime: Date.now() - 1_000, duration: 1_000, generate: { sizeBytes: 20_000, seed: 4 } };
     stack.scrypted.addClip('101', growing);
     stack.scrypted.emitDeviceEvent('101', 'motion-start');
@@ -114,7 +89,7 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
       stack.scrypted.updateClip('101', growing.id, { duration: Date.now() - growing.startTime, generate: { sizeBytes: 20_000 * (i + 2), seed: 4 } });
       stack.scrypted.emitDeviceEvent('101', 'motion-start');
     }
-    assert.equal(lines.slice(from).some(uploaded(growing.id)), false, 'not uploaded while it grew');
+    assert.equal(daemon.lines.slice(from).some(uploaded(growing.id)), false, 'not uploaded while it grew');
     const line = await waitForLine(uploaded(growing.id), 'growing-101 uploaded', from);
     assert.equal(line.bytes, 100_000, 'the final size, not a short copy');
     await assertInBucket(cameras[0] as TestCamera, growing);
@@ -122,21 +97,21 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
 
   it('a quiet period costs no GCS request and no Firestore request, while hints keep it listing', async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const from = lines.length;
+    const from = daemon.lines.length;
     const gcsBefore = gcsRequests();
     stack.scrypted.emitDeviceEvent('101', 'motion-start');
     const first = await waitForLine((line) => line.event === 'watch.checked', 'a quiet listing', from);
     stack.scrypted.emitDeviceEvent('102', 'motion-end');
-    const second = await waitForLine((line) => line.event === 'watch.checked' && lines.indexOf(line) > lines.indexOf(first), 'a second quiet listing', from);
+    const second = await waitForLine((line) => line.event === 'watch.checked' && daemon.lines.indexOf(line) > daemon.lines.indexOf(first), 'a second quiet listing', from);
     assert.deepEqual(first.due, []);
     assert.deepEqual(second.due, []);
     assert.deepEqual(second.firestore, first.firestore, 'no Firestore transaction between quiet listings');
     assert.equal(gcsRequests(), gcsBefore, 'no GCS request');
-    assert.equal(lines.slice(from).some((line) => line.event === 'job.start'), false, 'no backup run');
+    assert.equal(daemon.lines.slice(from).some((line) => line.event === 'job.start'), false, 'no backup run');
   });
 
   it('resumes watching after a Scrypted restart: the next clip is found by its event', async () => {
-    const from = lines.length;
+    const from = daemon.lines.length;
     await stack.scrypted.restart({ downMs: 1_000 });
     await waitForLine((line) => line.event === 'scrypted.reconnect', 'the reconnect', from);
     const clip: TestClip = { id: 'after-restart-102', startTime: Date.now() - 5_000, duration: 2_000, generate: { sizeBytes: 70_000, seed: 5 } };
@@ -153,10 +128,10 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
   });
 
   it('SIGTERM ends it cleanly (exit 0), the lease is free, and status shows each camera\'s recovery point', async () => {
-    const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)));
-    daemon.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
-    assert.ok(lines.some((line) => line.event === 'watch.stop'));
+    daemon.child.kill('SIGTERM');
+    const { code, signal } = await daemon.done;
+    assert.equal(code, 0, `${String(signal)} ${stderr}`);
+    assert.ok(daemon.lines.some((line) => line.event === 'watch.stop'));
     const state = await readSiteState(stack);
     assert.equal(state.lease, undefined);
     for (const id of ['101', '102']) assert.equal(typeof state.cameras.get(id)?.recovery?.lastMs, 'number', `camera ${id} has a recovery point`);
