@@ -7,6 +7,7 @@
 // and the connection (no request unless a camera's listing is due). The decisions are pure (watch-decisions.ts).
 import { listingWindow } from '../core/clip-plan.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
+import { MAX_CAMERA_ID_CHARS } from '../core/state-limits.js';
 import { planCamera, startingWatermark, type PlannedCamera } from '../job/camera-backup.js';
 import { runBounded } from '../job/pool.js';
 import { runBackup, type BackupSettings, type RunResult } from '../job/run-backup.js';
@@ -59,7 +60,8 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
 
   /** Lists the cameras whose time has come; returns their plans (a camera whose listing failed waits a poll). */
   async function listDue(all: Camera[], now: number): Promise<PlannedCamera[]> {
-    const byId = new Map(all.map((camera) => [camera.id, camera]));
+    // A camera whose id the state cannot hold is refused by every run (run-backup.ts): never due, or it would be forever.
+    const byId = new Map(all.filter((camera) => camera.id.length > 0 && camera.id.length <= MAX_CAMERA_ID_CHARS).map((camera) => [camera.id, camera]));
     for (const id of [...cameras.keys()]) if (!byId.has(id)) cameras.delete(id);
     for (const id of byId.keys()) if (!cameras.has(id)) cameras.set(id, { listedAt: undefined, hotUntil: undefined, settlesAt: undefined });
     const ids = camerasToList(cameras, now, timing);
