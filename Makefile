@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 NODE_TSX := node --import tsx
 
-.PHONY: help install typecheck test demo build bench faults
+.PHONY: help install typecheck test demo build bench faults recovery
 
 help:
 	@echo "make demo        run the whole backup job locally (Scrypted test server, GCS test server, Firestore emulator)"
@@ -13,6 +13,7 @@ help:
 	@echo "make runner|runner-once|runner-local|runner-stop|runner-logs   the runner on the NVR host (docs/container.md)"
 	@echo "make bench       benchmarks (results in bench/results/latest.json)"
 	@echo "make faults      the fault harness (TRIALS=24 SEED=... [KIND='one kind']; a 5-trial version runs in make test)"
+	@echo "make recovery    daemon --watch under live cameras: median/p99 recovery point (MINUTES=5 CAMERAS=3)"
 
 install: node_modules/.install-stamp
 
@@ -41,6 +42,12 @@ TRIALS ?= 24
 SEED ?= 20261124
 faults: install
 	$(NODE_TSX) runner/faults/run.ts $(TRIALS) $(SEED) "$(KIND)"
+
+# The recovery point of daemon --watch under cameras recording live (not part of make test).
+MINUTES ?= 5
+CAMERAS ?= 3
+recovery: install
+	$(NODE_TSX) runner/faults/recovery.ts $(MINUTES) $(CAMERAS)
 
 -include infra/infra.mk
 -include runner/container.mk

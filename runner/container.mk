@@ -22,7 +22,7 @@ runner-image: runner-preflight
 runner: runner-image
 	-$(ENGINE) rm -f $(CONTAINER) >/dev/null 2>&1
 	$(ENGINE) run -d --name $(CONTAINER) --restart unless-stopped $(RUN_FLAGS) $(IMAGE)
-	@echo "started $(CONTAINER): a backup run every hour"
+	@echo "started $(CONTAINER): watching Scrypted, each clip backed up as soon as it settled"
 	@echo "  logs:   make runner-logs   ($(ENGINE) logs -f $(CONTAINER))"
 	@echo "  status: make runner-status"
 	@echo "  stop:   make runner-stop"
@@ -41,4 +41,4 @@ runner-stop:
 
 runner-local: build
 	@test -f $(ENV_FILE) || { echo "missing $(ENV_FILE): cp .env.example $(ENV_FILE) and edit it"; exit 2; }
-	node --env-file=$(ENV_FILE) runner/dist/cli.js daemon --every 1h
+	node --env-file=$(ENV_FILE) runner/dist/cli.js daemon --watch

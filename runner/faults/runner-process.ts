@@ -5,6 +5,8 @@ import { CLI } from '../test/support/cli-process.js';
 
 export interface RunnerProcess {
   child: ChildProcess;
+  /** The log lines so far. */
+  lines: Array<Record<string, unknown>>;
   /** Resolves on the first log line with this event (the nth, when given); undefined if the run ended first. */
   when(event: string, nth?: number): Promise<Record<string, unknown> | undefined>;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; lines: Array<Record<string, unknown>> }>;
@@ -12,8 +14,8 @@ export interface RunnerProcess {
 }
 
 /** A run that has not ended after `timeoutMs` is killed: the harness counts it as a hang. */
-export function startRunner(env: Record<string, string>, timeoutMs = 120_000): RunnerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run'], {
+export function startRunner(env: Record<string, string>, timeoutMs = 120_000, args: string[] = ['run']): RunnerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, LOG_LEVEL: 'debug' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -48,6 +50,7 @@ export function startRunner(env: Record<string, string>, timeoutMs = 120_000): R
   });
   return {
     child,
+    lines,
     done,
     when: (event, nth = 1) => {
       const seen = lines.filter((line) => line.event === event).length;

@@ -8,6 +8,7 @@ import { parseDuration } from './duration.js';
 import { forTerminal } from './terminal-text.js';
 import { runCommand } from './commands/run.js';
 import { daemonCommand } from './commands/daemon.js';
+import { watchDaemonCommand } from './commands/daemon-watch.js';
 import { statusCommand } from './commands/status.js';
 import { checkCommand } from './commands/check.js';
 import { findCommand, type FindFlags } from './commands/find.js';
@@ -71,11 +72,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
   program
     .command('daemon')
-    .description('run, sleep, repeat (never overlapping); the container default')
+    .description('run, sleep, repeat (never overlapping); with --watch (the container default): back up each clip as soon as it settled')
     .option('--every <duration>', 'time between run starts, e.g. 30m, 1h', durationOption, 3_600_000)
-    .action(async (options: { every: number }) => {
+    .option('--watch', 'stay connected to Scrypted: list each camera every WATCH_POLL_SECONDS and sooner after motion, start a run when a clip settled', false)
+    .action(async (options: { every: number; watch: boolean }, command: Command) => {
+      if (options.watch && command.getOptionValueSource('every') === 'cli') {
+        command.error('error: --watch and --every exclude each other: --watch backs up each clip as it settles, --every on a schedule; give one', { exitCode: 2 });
+      }
       const { config, logger } = configuredOrExit();
-      setExitCode(await daemonCommand(config, logger, options.every, stopSignal()));
+      if (options.watch) setExitCode(await watchDaemonCommand(config, logger, stopSignal()));
+      else setExitCode(await daemonCommand(config, logger, options.every, stopSignal()));
     });
   program
     .command('status')

@@ -276,10 +276,11 @@ const schema = z.object({
   CAMERA_CONCURRENCY: integer(2, 1, 32, 'cameras'),
   UPLOAD_CONCURRENCY: integer(4, 1, 32, 'uploads'),
   LOOKBACK_MINUTES: integer(120, 0, 10080, 'minutes'),
-  SETTLE_SECONDS: integer(60, 0, 86400, 'seconds'),
+  SETTLE_SECONDS: integer(30, 0, 86400, 'seconds'),
   CLIP_MAX_HOURS: integer(24, 1, 168, 'hours'),
   BACKFILL_HOURS: integer(168, 0, 8760, 'hours'),
   LEASE_SECONDS: integer(300, 30, 86400, 'seconds'),
+  WATCH_POLL_SECONDS: integer(30, 2, 3600, 'seconds'),
   LOG_LEVEL: z
     .string()
     .trim()
@@ -325,6 +326,8 @@ export interface RunnerConfig {
   clipMaxMs: number;
   backfillMs: number;
   leaseMs: number;
+  /** `daemon --watch`: every camera is listed at least this often (ms), whatever Scrypted's events say. */
+  watchPollMs: number;
   logLevel: (typeof LEVELS)[number];
   heartbeatFile: string | undefined;
 }
@@ -386,6 +389,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       clipMaxMs: v.CLIP_MAX_HOURS * 3_600_000,
       backfillMs: v.BACKFILL_HOURS * 3_600_000,
       leaseMs: v.LEASE_SECONDS * 1000,
+      watchPollMs: v.WATCH_POLL_SECONDS * 1000,
       logLevel: v.LOG_LEVEL,
       heartbeatFile: v.HEARTBEAT_FILE,
     },

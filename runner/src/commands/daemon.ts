@@ -7,7 +7,7 @@ import { exitCodeOf } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
 import { runOnce } from './run.js';
 
-async function touchHeartbeat(path: string | undefined, logger: Logger, detail: Record<string, unknown>): Promise<void> {
+export async function touchHeartbeat(path: string | undefined, logger: Logger, detail: Record<string, unknown>): Promise<void> {
   if (!path) return;
   await writeFile(path, `${JSON.stringify({ at: new Date().toISOString(), ...detail })}\n`).catch((error: unknown) => {
     logger.warn({ event: 'heartbeat.failed', err: String(error) }, `could not write the heartbeat file ${path}`);

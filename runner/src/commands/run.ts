@@ -1,6 +1,7 @@
 // `run`: one backup run, or with --dry-run the list of what would be uploaded (nothing is written).
 import { runnerClock } from '../clock.js';
 import type { RunnerConfig } from '../config.js';
+import { backupSettings } from '../job/backup-settings.js';
 import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
 import { forTerminal } from '../terminal-text.js';
@@ -13,18 +14,7 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
     try {
       const result = await runBackup(
         { source, sink: await createSink(config, logger), state, logger, clock: runnerClock() },
-        {
-          owner: runnerIdentity(),
-          leaseMs: config.leaseMs,
-          cameraConcurrency: config.cameraConcurrency,
-          uploadConcurrency: config.uploadConcurrency,
-          plan: { lookbackMs: config.lookbackMs, settleMs: config.settleMs, openClipMaxMs: config.clipMaxMs },
-          objectPrefix: config.objectPrefix,
-          siteId: config.siteId,
-          backfillMs: config.backfillMs,
-          dryRun: options.dryRun,
-          signal: options.signal,
-        },
+        backupSettings(config, runnerIdentity(), options),
       );
       // What the run cost in state requests (a run with nothing new: one transaction, no write).
       logger.info({ event: 'run.requests', firestoreTransactions: state.requests.transactions, firestoreWrites: state.requests.writes }, 'state requests');

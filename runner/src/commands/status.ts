@@ -6,6 +6,7 @@ import type { RunnerConfig } from '../config.js';
 import type { CameraState, SiteState } from '../core/ports.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
 import { untrustworthyLease } from '../core/state-repair.js';
+import { worstOfToday } from '../core/recovery-point.js';
 import { forTerminal, jsonForTerminal } from '../terminal-text.js';
 import { createStateStore } from '../wiring.js';
 
@@ -27,6 +28,13 @@ function leaseLine(site: SiteState, now: number, leaseMs: number): string {
   return lease.expiresAt > now ? `held by ${forTerminal(lease.owner)} until ${iso(lease.expiresAt)}` : 'free';
 }
 
+/** A recovery point for the table: seconds below 2 minutes, else minutes or hours; '-' when none. */
+export function recoveryText(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  return ms < 7_200_000 ? `${Math.round(ms / 60_000)} min` : `${(ms / 3_600_000).toFixed(1)} h`;
+}
+
 /** Lines for the clips of a camera that need a person: wrong objects and their right copies, unsupported clips. */
 function issueLines(id: string, camera: CameraState): string[] {
   const lines: string[] = [];
@@ -46,8 +54,9 @@ export function formatStatus(documentPath: string, site: SiteState, now: number,
   const rows = cameras.map(([id, camera]) => [
     forTerminal(camera.name), forTerminal(id), iso(camera.lastTimestamp), age(camera.lastTimestamp, now), String(camera.recentClips.size),
     String(camera.mismatches.filter((record) => !record.rightCopy).length), String(camera.unsupported.count),
+    recoveryText(camera.recovery?.lastMs), recoveryText(worstOfToday(camera.recovery, now)),
   ]);
-  const header = ['camera', 'id', 'lastTimestamp (UTC)', 'age', 'recent clips', 'wrong objects open', 'unsupported'];
+  const header = ['camera', 'id', 'lastTimestamp (UTC)', 'age', 'recent clips', 'wrong objects open', 'unsupported', 'recovery last', 'worst today (UTC)'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
   const run = site.lastRun;

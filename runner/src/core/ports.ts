@@ -1,6 +1,7 @@
 // The three ports of the runner. The core and the job depend on these interfaces only; each adapter
 // (scrypted/, gcs/, firestore/) implements one of them and passes that port's conformance suite.
 import type { Readable } from 'node:stream';
+import type { RecoveryMeasure, RecoveryRecord } from './recovery-point.js';
 
 /** A device that implements Scrypted's `VideoClips` interface. */
 export interface Camera {
@@ -122,6 +123,8 @@ export interface CameraState {
   listedAt: number | undefined;
   mismatches: MismatchRecord[];
   unsupported: UnsupportedClips;
+  /** The recovery point (clip end to object in the bucket): the last one and the worst of its UTC day. */
+  recovery?: RecoveryRecord | undefined;
 }
 
 export interface Lease {
@@ -172,6 +175,8 @@ export interface CameraAdvance {
   forgetBefore: number;
   /** The runner's clock when the advance was made (recorded as the camera's `listedAt`). */
   at?: number | undefined;
+  /** Recovery points of the clips this run created since the last advance (merged into `recovery`). */
+  recovery?: RecoveryMeasure | undefined;
 }
 
 /** A clip that could not be backed up the normal way, recorded in its camera's state. */

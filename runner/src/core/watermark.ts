@@ -2,6 +2,7 @@
 // the bucket. It only moves forward, and only over a contiguous run of clips that landed.
 import type { CameraAdvance, CameraState, Clip } from './ports.js';
 import { clipEnd } from './clip-time.js';
+import { mergeRecovery } from './recovery-point.js';
 import { boundedText, clipKey, MAX_RECENT_CLIPS_PER_CAMERA, REMOVED_CAMERA_MS } from './state-limits.js';
 
 export type ClipOutcome = 'landed' | 'failed';
@@ -58,6 +59,7 @@ export function mergeCameraAdvance(previous: CameraState | undefined, advance: C
     lastTimestamp,
     recentClips: keepOldestRecent(recent, maxRecent),
     listedAt: advance.at ?? base.listedAt,
+    ...(advance.recovery ? { recovery: mergeRecovery(base.recovery, advance.recovery) } : {}),
   };
 }
 

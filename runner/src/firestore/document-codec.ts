@@ -9,6 +9,7 @@
 // next write. The size of the document is bounded (docs/reliability.md, "The state document's size").
 import type { CameraState, Lease, MismatchRecord, RunCounters, SiteState, StateRepair, UnsupportedClips } from '../core/ports.js';
 import { boundedText, cameraFieldName, clipKey, MAX_OBJECT_NAME_CHARS } from '../core/state-limits.js';
+import type { RecoveryRecord } from '../core/recovery-point.js';
 import { emptyCamera, keepOldestRecent } from '../core/watermark.js';
 
 type Data = Record<string, unknown>;
@@ -70,6 +71,13 @@ function decodeUnsupported(value: unknown): UnsupportedClips {
   return { count: Math.max(0, Math.floor(asNumber(data.count))), recent };
 }
 
+/** A camera's recovery record (added after format 2 began: absent in older documents, then undefined). */
+function decodeRecovery(value: unknown): RecoveryRecord | undefined {
+  const data = asRecord(value);
+  if (!isTime(data.lastMs) || !isTime(data.lastAt) || !isTime(data.day) || !isTime(data.worstOfDayMs)) return undefined;
+  return { lastMs: data.lastMs, lastAt: data.lastAt, day: data.day, worstOfDayMs: data.worstOfDayMs };
+}
+
 function decodeCamera(field: string, value: unknown, siteWatermark: number | undefined, options: DecodeOptions, repairs: StateRepair[]): [string, CameraState] {
   const data = asRecord(value);
   const id = typeof data.idUtf16 === 'string' ? Buffer.from(data.idUtf16, 'hex').toString('utf16le') : typeof data.id === 'string' ? data.id : field;
@@ -90,6 +98,8 @@ function decodeCamera(field: string, value: unknown, siteWatermark: number | und
   camera.listedAt = isTime(data.listedAt) ? data.listedAt : undefined;
   camera.mismatches = asArray(data.mismatches).map(decodeMismatch).filter((record): record is MismatchRecord => record !== undefined);
   camera.unsupported = decodeUnsupported(data.unsupported);
+  const recovery = decodeRecovery(data.recovery);
+  if (recovery) camera.recovery = recovery;
   return [id, camera];
 }
 
@@ -161,6 +171,7 @@ function encodeCamera(id: string, camera: CameraState): Data {
     recent: Object.fromEntries(camera.recentClips),
     mismatches: camera.mismatches.map((record) => ({ ...record, rightCopy: record.rightCopy ?? null, resolvedAt: record.resolvedAt ?? null })),
     unsupported: { count: camera.unsupported.count, recent: camera.unsupported.recent },
+    ...(camera.recovery ? { recovery: { ...camera.recovery } } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { copyName, openMismatch } from '../core/clip-issues.js';
 import { clipEnd } from '../core/clip-time.js';
 import { findInCauseChain, isStoredObjectMismatchError, isUnsupportedClipError, type StoredObjectMismatchError } from '../core/errors.js';
 import { objectMetadata, objectName } from '../core/object-name.js';
+import { addToBatch, recoveryPointMs, type RecoveryMeasure } from '../core/recovery-point.js';
 import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
 import { advanceOverLanded } from '../core/watermark.js';
 import type { Logger } from '../log.js';
@@ -136,12 +137,21 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   // The watermark advances over the clips of this window in order: those uploaded now and those the state
   // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip); it
   // stops before a clip that is still recording.
+  // Recovery points of the clips created since the last advance: written with the next advance (no extra write).
+  let recovery: RecoveryMeasure | undefined;
   const advancer = new WatermarkAdvancer(planned.watermark, plan.watermarkSequence, plan.alreadyInBucket, async (next, landed) => {
     const from = advancer.current;
     log.debug({ event: 'state.advance_start', to: next, recording: landed.size }, 'advancing the watermark');
-    await context.state.advanceCamera({
-      cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs, at: context.clock(),
-    });
+    const measured = recovery;
+    recovery = undefined;
+    try {
+      await context.state.advanceCamera({
+        cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs, at: context.clock(), recovery: measured,
+      });
+    } catch (error) {
+      if (measured) recovery = addToBatch(recovery, measured.worstMs, measured.at);
+      throw error;
+    }
     if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: landed.size }, 'watermark advanced');
     timelines.recorded(landed.keys());
   }, context.stateWriteIntervalMs);
@@ -151,6 +161,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
         // Once the state cannot be written, uploading more would only be undone by the next run's retries.
         if (context.signal.aborted || advancer.failed) return;
         const landed = await uploadClip(camera, clip, planned.stored, context, log, timelines);
+        if (landed && landed !== true) recovery = addToBatch(recovery, landed.recoveryMs, landed.at);
         advancer.record(clip, landed ? 'landed' : 'failed');
       }),
     ),
@@ -170,7 +181,9 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
  * state) goes under a new name (`_r1`, `_r2`, ...): its own name holds the wrong object, which the key can neither
  * delete nor overwrite, so a 412 for it proves nothing.
  */
-async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | undefined, context: CameraBackupContext, log: Logger, timelines: ClipTimelines): Promise<boolean> {
+async function uploadClip(
+  camera: Camera, clip: Clip, stored: CameraState | undefined, context: CameraBackupContext, log: Logger, timelines: ClipTimelines,
+): Promise<boolean | { recoveryMs: number; at: number }> {
   const { source, sink, clock, tally, signal, state } = context;
   const mismatch = openMismatch(stored, clip.id);
   const ownName = objectName(camera, clip, context.objectPrefix, context.siteId);
@@ -198,15 +211,18 @@ async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | unde
     if (result.outcome === 'exists') {
       tally.add({ existing: 1 });
       log.info({ event: 'clip.exists', clipId: clip.id, object: name }, `already in the bucket: ${name}`);
-    } else {
-      tally.add({ uploaded: 1, bytes: result.bytes });
-      const mbPerSecond = Number((result.bytes / 1e6 / seconds).toFixed(2));
-      log.info(
-        { event: 'clip.uploaded', clipId: clip.id, object: name, bytes: result.bytes, seconds, mbPerSecond, attempts: result.attempts },
-        `uploaded ${name} (${result.bytes} bytes, ${mbPerSecond} MB/s)`,
-      );
+      return true;
     }
-    return true;
+    tally.add({ uploaded: 1, bytes: result.bytes });
+    const mbPerSecond = Number((result.bytes / 1e6 / seconds).toFixed(2));
+    // The recovery point: from the clip's end to its object existing in the bucket (issue 20).
+    const at = clock();
+    const recoveryMs = recoveryPointMs(clipEnd(clip), at);
+    log.info(
+      { event: 'clip.uploaded', clipId: clip.id, object: name, bytes: result.bytes, seconds, mbPerSecond, attempts: result.attempts, clipEnd: clipEnd(clip), recoveryMs },
+      `uploaded ${name} (${result.bytes} bytes, ${mbPerSecond} MB/s; ${Math.round(recoveryMs / 1000)} s after the clip ended)`,
+    );
+    return { recoveryMs, at };
   } catch (error) {
     if (isUnsupportedClipError(error)) {
       tally.add({ unsupported: 1 });

@@ -5,7 +5,7 @@ import { isUnsupportedClipError } from '../core/errors.js';
 import type { Camera, Clip, ClipProbe, ClipSource, ClipStream, TimeWindow } from '../core/ports.js';
 import type { Logger } from '../log.js';
 import { openClipBytes, type VideoClipShape } from './clip-bytes.js';
-import { ScryptedConnection, type MediaManager } from './connection.js';
+import { ScryptedConnection, type DeviceEvent, type MediaManager } from './connection.js';
 import { ClipFetchRetry, httpStatus, markAnsweredByScrypted } from './fetch-retry.js';
 import { assertFileLike, LOCAL_URI_MIME, localUriFromAnswer, type MediaObjectProxy } from './local-uri.js';
 import { login } from './login.js';
@@ -59,6 +59,7 @@ export class ScryptedClipSource implements ClipSource {
   private readonly raw = new Map<string, RawClip>();
   private readonly localUrls = new Map<string, { url: URL; until: number }>();
   private readonly retry: ClipFetchRetry;
+  private readonly eventListeners = new Set<(event: DeviceEvent) => void>();
 
   private constructor(private readonly options: ScryptedSourceOptions, private token: string) {
     this.agent = httpAgent(options.baseUrl, options);
@@ -93,7 +94,7 @@ export class ScryptedClipSource implements ClipSource {
       this.options.logger.warn({ event: 'scrypted.reconnect' }, 'connection to Scrypted lost; reconnecting');
       dead.close();
     }
-    const open = () => ScryptedConnection.open({ ...this.options, token: this.token, agent: this.agent });
+    const open = () => ScryptedConnection.open({ ...this.options, token: this.token, agent: this.agent, onDeviceEvent: (event) => this.dispatch(event) });
     try {
       this.connection = await open();
     } catch (error) {
@@ -117,6 +118,25 @@ export class ScryptedClipSource implements ClipSource {
         this.relogin = undefined;
       });
     await this.relogin;
+  }
+
+  /**
+   * Listens to the device events of this connection and of every reconnection (the watch's hints). Events only
+   * flow while a connection is open: after a drop, the next call reopens it. Returns the function that stops it.
+   */
+  onDeviceEvent(listener: (event: DeviceEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private dispatch(event: DeviceEvent): void {
+    for (const listener of this.eventListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.options.logger.warn({ event: 'scrypted.event_listener_failed', err: describeError(error) }, 'a device event listener failed');
+      }
+    }
   }
 
   async listCameras(): Promise<Camera[]> {

@@ -18,10 +18,23 @@ export const ENGINE_PATH = '/endpoint/@scrypted/core/engine.io/api';
 const MAX_MESSAGE = { maxPayload: 32 * 1024 * 1024 } as object;
 const ONEWAY_METHODS = ['notify', 'updateDeviceState', 'setSystemState', 'ioEvent', 'setNativeId'];
 
+/**
+ * A device event the server pushed (protocol §7): `notify(id, eventDetails, data)`. Only the device id, the event's
+ * interface and property are kept, each a string or undefined; the data is never read (the watch takes an event as a
+ * hint to list, never as a fact).
+ */
+export interface DeviceEvent {
+  deviceId: string;
+  eventInterface: string | undefined;
+  property: string | undefined;
+}
+
+const shortText = (value: unknown): string | undefined => (typeof value === 'string' && value.length <= 200 ? value : undefined);
+
 /** The object the client hands the server in the handshake; the server calls its oneway methods. */
 class ClientRemote {
   readonly __proxy_oneway_methods = ONEWAY_METHODS;
-  constructor(private readonly devices: DeviceTable, private readonly ready: () => void) {}
+  constructor(private readonly devices: DeviceTable, private readonly ready: () => void, private readonly onEvent?: (event: DeviceEvent) => void) {}
   // Every argument comes from the server: the table checks each (device-table.ts).
   setSystemState(state: unknown): void {
     this.devices.replace(state);
@@ -31,8 +44,12 @@ class ClientRemote {
     this.devices.update(id, state);
   }
   notify(id: unknown, details: unknown, data: unknown): void {
-    const { property, mixinId } = (typeof details === 'object' && details !== null ? details : {}) as { property?: unknown; mixinId?: unknown };
-    if (property && !mixinId) this.devices.setProperty(id, property, data);
+    const fields = typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
+    const own = (key: string) => (Object.hasOwn(fields, key) ? fields[key] : undefined);
+    const property = own('property');
+    if (property && !own('mixinId')) this.devices.setProperty(id, property, data);
+    const deviceId = shortText(id);
+    if (deviceId !== undefined) this.onEvent?.({ deviceId, eventInterface: shortText(own('eventInterface')), property: shortText(property) });
   }
   ioEvent(): void {}
   setNativeId(): void {}
@@ -44,6 +61,8 @@ export interface ConnectionOptions extends TlsSettings {
   timeoutMs: number;
   agent: Agent;
   logger?: Logger;
+  /** Called for every device event the server pushes (`notify`), after the device table took it. */
+  onDeviceEvent?: (event: DeviceEvent) => void;
 }
 
 export interface PluginApi {
@@ -114,7 +133,7 @@ export class ScryptedConnection {
       const remote = new ClientRemote(devices, () => {
         clearTimeout(timer);
         resolve();
-      });
+      }, options.onDeviceEvent);
       peer.params.getRemote = async (pluginApi: PluginApi) => {
         api = pluginApi;
         return remote;

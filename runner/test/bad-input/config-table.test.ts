@@ -210,6 +210,7 @@ const refused: RefusedRow[] = [
   ...wholeNumber('CLIP_MAX_HOURS'),
   ...wholeNumber('BACKFILL_HOURS'),
   ...wholeNumber('LEASE_SECONDS'),
+  ...wholeNumber('WATCH_POLL_SECONDS'),
   // LOG_LEVEL
   ...['loud', 'warning', 'verbose', '3', 'info,debug'].map(
     (value): RefusedRow => ({ variable: 'LOG_LEVEL', value, says: /^must be one of fatal, error, warn, info, debug, trace, silent$/ }),
@@ -265,9 +266,11 @@ const accepted: AcceptedRow[] = [
   { variable: 'CAMERA_CONCURRENCY', value: '', check: (c) => assert.equal(c.cameraConcurrency, 2) },
   { variable: 'UPLOAD_CONCURRENCY', value: '', check: (c) => assert.equal(c.uploadConcurrency, 4) },
   { variable: 'LOOKBACK_MINUTES', value: '0', check: (c) => assert.equal(c.lookbackMs, 0) },
-  { variable: 'SETTLE_SECONDS', value: '', check: (c) => assert.equal(c.settleMs, 60_000) },
+  { variable: 'SETTLE_SECONDS', value: '', check: (c) => assert.equal(c.settleMs, 30_000) },
   { variable: 'BACKFILL_HOURS', value: '', check: (c) => assert.equal(c.backfillMs, 168 * 3_600_000) },
   { variable: 'LEASE_SECONDS', value: '', check: (c) => assert.equal(c.leaseMs, 300_000) },
+  { variable: 'WATCH_POLL_SECONDS', value: '', check: (c) => assert.equal(c.watchPollMs, 30_000) },
+  { variable: 'WATCH_POLL_SECONDS', value: '2', check: (c) => assert.equal(c.watchPollMs, 2_000) },
   { variable: 'LOG_LEVEL', value: '', check: (c) => assert.equal(c.logLevel, 'info') },
   { variable: 'LOG_LEVEL', value: ' TRACE ', check: (c) => assert.equal(c.logLevel, 'trace') },
   { variable: 'HEARTBEAT_FILE', value: '', check: (c) => assert.equal(c.heartbeatFile, undefined) },

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     assert.equal(config.firestore.documentPath, 'nvr-backup/home');
     assert.equal(config.cameraConcurrency, 2);
     assert.equal(config.lookbackMs, 120 * 60_000);
-    assert.equal(config.settleMs, 60_000);
+    assert.equal(config.settleMs, 30_000);
     assert.equal(config.logLevel, 'info');
   });
 

@@ -81,6 +81,10 @@ export interface ScryptedTestServer {
   /** When on, the websocket upgrade is cut off (the server went away between login and the socket). */
   refuseWebsocket(on: boolean): void;
   addClip(cameraId: string, clip: TestClip): void;
+  /** Changes a listed clip in place (e.g. its duration growing while it records, as HomeKit's local copies do). */
+  updateClip(cameraId: string, clipId: string, changes: Partial<Omit<TestClip, 'id'>>): void;
+  /** Pushes a device event to every connected client, as the real server relays a plugin's event (DeviceEventKind). */
+  emitDeviceEvent(cameraId: string, kind: DeviceEventKind): void;
   dropSockets(): void;
   stallStreams(on: boolean): void;
   /** Hostile and broken answers (hostile.ts): clips, login, RPC frames, prototype-pollution attempts. */
@@ -91,6 +95,24 @@ export interface ScryptedTestServer {
   clipBytes(clipId: string): Readable;
   shortLivedToken(): string;
   longLivedToken(): string;
+}
+
+/**
+ * Device events a camera's plugin raises around a clip, as the server relays them to a client: `notify(id,
+ * eventDetails, data)` with eventDetails {eventId, eventInterface, eventTime, property} (koush/scrypted:
+ * server/src/plugin/plugin-remote.ts, the api.listen handler; EventDetails in sdk/types/src/types.input.ts).
+ * `motion-start`/`motion-end`: MotionSensor's `motionDetected` property; for a property event the data is the
+ * device's state entry `{ value, stateTime, lastEventTime }`. `clips-changed`: a clip provider's
+ * `onDeviceEvent(ScryptedInterface.VideoClips, undefined)`, raised by the HomeKit plugin when a recording it saved
+ * finished (koush/scrypted:plugins/homekit/src/types/camera/camera-recording.ts) and when clips are removed
+ * (plugins/homekit/src/video-clips-provider.ts): no property, data undefined.
+ */
+export type DeviceEventKind = 'motion-start' | 'motion-end' | 'clips-changed';
+
+function deviceEvent(kind: DeviceEventKind, now: number): { details: Record<string, unknown>; data: unknown } {
+  const details = { eventId: String(now) + Math.random().toString(36).slice(2, 6), eventTime: now };
+  if (kind === 'clips-changed') return { details: { ...details, eventInterface: 'VideoClips' }, data: undefined };
+  return { details: { ...details, eventInterface: 'MotionSensor', property: 'motionDetected' }, data: { value: kind === 'motion-start', stateTime: now, lastEventTime: now } };
 }
 
 function selfSignedCertificate(): { key: Buffer; cert: Buffer; certFile: string } {
@@ -159,6 +181,8 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
   const late = () => (faults.slowMs ? new Promise((resolve) => setTimeout(resolve, faults.slowMs)) : undefined);
 
   const engineSockets = new Set<EngineSocket>();
+  /** Each connected client's remote (the object its getRemote returned): where device events go. */
+  const remotes = new Map<EngineSocket, Record<string, (...a: unknown[]) => unknown>>();
   engine.on('connection', (socket: EngineSocket) => {
     engineSockets.add(socket);
     const peer = new RpcPeer((message, buffers) => sendFramed(socket, message, buffers), 0);
@@ -170,6 +194,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     }));
     socket.on('close', () => {
       engineSockets.delete(socket);
+      remotes.delete(socket);
       peers.delete(peer);
       peer.kill(new Error('socket closed'));
     });
@@ -178,6 +203,7 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
       const getRemote = (await peer.getParam('getRemote')) as (api: unknown, pluginId: unknown, host: unknown) => Promise<Record<string, (...a: unknown[]) => unknown>>;
       const remote = await getRemote(new PluginAPIProxy(world, new MediaManagerImpl(world)), undefined, { serverVersion: '0.144.2' });
       await remote.setSystemState?.(systemState(cameras, options.otherDevices));
+      remotes.set(socket, remote);
       await hostile.afterHandshake(socket, remote);
     })().catch(() => socket.close());
   });
@@ -398,6 +424,14 @@ export async function startScryptedTestServer(options: TestServerOptions): Promi
     },
     addClip(cameraId, clip) {
       cameras.get(cameraId)?.clips.push(clip);
+    },
+    updateClip(cameraId, clipId, changes) {
+      const clip = cameras.get(cameraId)?.clips.find((candidate) => candidate.id === clipId);
+      if (clip) Object.assign(clip, changes);
+    },
+    emitDeviceEvent(cameraId, kind) {
+      const { details, data } = deviceEvent(kind, Date.now());
+      for (const remote of remotes.values()) void Promise.resolve(remote.notify?.(cameraId, details, data)).catch(() => undefined);
     },
     dropSockets() {
       for (const socket of engineSockets) socket.close();

@@ -1,0 +1,47 @@
+// `daemon --watch`: the watch (watch/watch-loop.ts) with one Scrypted connection, one sink and one state store
+// for its whole life; the heartbeat file is touched after every check, so a health check tells a live watch
+// from a stuck one. SIGTERM ends the current run cleanly (what landed is kept) and then the watch.
+import { runnerClock } from '../clock.js';
+import type { RunnerConfig } from '../config.js';
+import { backupSettings } from '../job/backup-settings.js';
+import { exitCodeOf } from '../job/run-backup.js';
+import type { Logger } from '../log.js';
+import { DEFAULT_WATCH_TIMING } from '../watch/watch-decisions.js';
+import { watch } from '../watch/watch-loop.js';
+import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
+import { touchHeartbeat } from './daemon.js';
+
+const HEARTBEAT_EVERY_MS = 60_000;
+
+export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, signal: AbortSignal): Promise<number> {
+  let lastBeat = 0;
+  await touchHeartbeat(config.heartbeatFile, logger, { state: 'starting' });
+  const state = await createStateStore(config);
+  try {
+    const source = await connectSource(config, logger);
+    try {
+      const { signal: _unused, dryRun: _dry, ...backup } = backupSettings(config, runnerIdentity(), { dryRun: false, signal });
+      await watch(
+        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock(), requests: () => ({ ...state.requests }) },
+        {
+          backup,
+          timing: { ...DEFAULT_WATCH_TIMING, pollMs: config.watchPollMs },
+          signal,
+          onRun: (result) => touchHeartbeat(config.heartbeatFile, logger, { state: result.status, exitCode: exitCodeOf(result) }),
+          onCheck: () => {
+            // At most once a minute while quiet: the health check needs a fresh file, not one per wake.
+            if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return Promise.resolve();
+            lastBeat = Date.now();
+            return touchHeartbeat(config.heartbeatFile, logger, { state: 'watching' });
+          },
+        },
+      );
+    } finally {
+      await source.close();
+    }
+  } finally {
+    await state.close();
+  }
+  logger.info({ event: 'daemon.stop' }, 'daemon stopped');
+  return 0;
+}
