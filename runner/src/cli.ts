@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The runner's commands. Configuration comes from the environment; a bad configuration is reported in full,
 // with exit code 2, before anything is contacted or written.
-import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type RunnerConfig } from './config.js';
 import { createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
 import { parseDuration } from './duration.js';
@@ -55,10 +56,21 @@ function durationOption(value: string): number {
   return ms;
 }
 
+/** The runner's version, from runner/package.json (next to src/ and dist/ alike, in the image too). */
+export function runnerVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name('nvr-backup')
     .description('Backs up Scrypted NVR clips to a Google Cloud Storage bucket (settings: environment, see .env.example)')
+    .version(runnerVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError();
   program
@@ -72,7 +84,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('daemon')
     .description('run, sleep, repeat (never overlapping); the container default')
-    .option('--every <duration>', 'time between run starts, e.g. 30m, 1h', durationOption, 3_600_000)
+    .addOption(new Option('--every <duration>', 'time between run starts, e.g. 30m, 1h').argParser(durationOption).default(3_600_000, '1h'))
     .action(async (options: { every: number }) => {
       const { config, logger } = configuredOrExit();
       setExitCode(await daemonCommand(config, logger, options.every, stopSignal()));

@@ -7,7 +7,7 @@ import { DEFAULT_SITE_ID, sanitizePrefix } from './core/object-name.js';
 import { registerSecret } from './log.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD']);
+export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD', 'HEALTHCHECK_URL']);
 
 const text = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `must not be empty (${what})`);
 
@@ -217,8 +217,8 @@ const objectPrefix = optionalText.superRefine((value, context) => {
   }
 });
 
-const heartbeatFile = optionalText.superRefine((value, context) => {
-  if (value === undefined) return;
+/** Where a file the runner writes may go: not a directory, in a directory that exists. */
+function writableFileProblem(value: string): string | undefined {
   const isDirectory = (path: string) => {
     try {
       return statSync(path).isDirectory();
@@ -226,10 +226,48 @@ const heartbeatFile = optionalText.superRefine((value, context) => {
       return undefined;
     }
   };
-  if (isDirectory(value) === true) context.addIssue({ code: 'custom', message: `names a directory, not a file: ${value}` });
-  else if (isDirectory(dirname(value)) !== true) {
-    context.addIssue({ code: 'custom', message: `is in a directory that does not exist: ${dirname(value)}` });
+  if (isDirectory(value) === true) return `names a directory, not a file: ${value}`;
+  if (isDirectory(dirname(value)) !== true) return `is in a directory that does not exist: ${dirname(value)}`;
+  return undefined;
+}
+
+/** The daemon's heartbeat; empty or unset means the default (the same file the container's health check reads). */
+export const DEFAULT_HEARTBEAT_FILE = '/tmp/nvr-backup-heartbeat';
+
+const heartbeatFile = optionalText
+  .transform((value) => value ?? DEFAULT_HEARTBEAT_FILE)
+  .superRefine((value, context) => {
+    const problem = writableFileProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+
+const metricsFile = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  if (!value.endsWith('.prom')) {
+    context.addIssue({ code: 'custom', message: `must end in .prom (node_exporter's textfile collector reads only *.prom files), got ${JSON.stringify(value)}` });
+    return;
   }
+  const problem = writableFileProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+/** A healthchecks.io-style ping URL: its path holds the check's secret, so the whole URL is a secret. */
+const healthcheckUrl = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    // The value is a secret: never echoed.
+    context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL, e.g. https://hc-ping.com/<uuid> (the value is not shown: it is a secret)' });
+    return;
+  }
+  registerSecret(value);
+  registerSecret(url.pathname);
+  if (url.search.length > 1) registerSecret(url.search.slice(1));
 });
 
 const schema = z.object({
@@ -272,6 +310,8 @@ const schema = z.object({
     .transform((value) => (value === undefined || value === '' ? 'info' : value))
     .pipe(z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` })),
   HEARTBEAT_FILE: heartbeatFile,
+  HEALTHCHECK_URL: healthcheckUrl,
+  METRICS_FILE: metricsFile,
 });
 
 export interface RunnerConfig {
@@ -308,7 +348,11 @@ export interface RunnerConfig {
   backfillMs: number;
   leaseMs: number;
   logLevel: (typeof LEVELS)[number];
-  heartbeatFile: string | undefined;
+  heartbeatFile: string;
+  /** healthchecks.io-style ping URL (a secret), or undefined. */
+  healthcheckUrl: string | undefined;
+  /** Prometheus textfile for node_exporter, or undefined. */
+  metricsFile: string | undefined;
 }
 
 export type ConfigResult = { ok: true; config: RunnerConfig } | { ok: false; problems: string[] };
@@ -369,6 +413,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       leaseMs: v.LEASE_SECONDS * 1000,
       logLevel: v.LOG_LEVEL,
       heartbeatFile: v.HEARTBEAT_FILE,
+      healthcheckUrl: v.HEALTHCHECK_URL,
+      metricsFile: v.METRICS_FILE,
     },
   };
 }

@@ -217,6 +217,11 @@ const refused: RefusedRow[] = [
   // HEARTBEAT_FILE
   { variable: 'HEARTBEAT_FILE', value: files.subdir, says: /^names a directory, not a file: / },
   { variable: 'HEARTBEAT_FILE', value: join(dir, 'no-such-dir', 'heartbeat'), says: /^is in a directory that does not exist: .*no-such-dir$/ },
+  // METRICS_FILE, HEALTHCHECK_URL
+  { variable: 'METRICS_FILE', value: join(dir, 'metrics.txt'), says: /^must end in \.prom \(node_exporter's textfile collector reads only \*\.prom files\)/ },
+  { variable: 'METRICS_FILE', value: join(dir, 'no-such-dir', 'nvr.prom'), says: /^is in a directory that does not exist: .*no-such-dir$/ },
+  { variable: 'HEALTHCHECK_URL', value: 'hc-ping.com/secret-uuid-1234', says: /^must be an http:\/\/ or https:\/\/ URL, .*the value is not shown: it is a secret/ },
+  { variable: 'HEALTHCHECK_URL', value: 'ftp://hc-ping.com/secret-uuid-1234', says: /^must be an http:\/\/ or https:\/\/ URL/ },
 ];
 
 const accepted: AcceptedRow[] = [
@@ -270,7 +275,10 @@ const accepted: AcceptedRow[] = [
   { variable: 'LEASE_SECONDS', value: '', check: (c) => assert.equal(c.leaseMs, 300_000) },
   { variable: 'LOG_LEVEL', value: '', check: (c) => assert.equal(c.logLevel, 'info') },
   { variable: 'LOG_LEVEL', value: ' TRACE ', check: (c) => assert.equal(c.logLevel, 'trace') },
-  { variable: 'HEARTBEAT_FILE', value: '', check: (c) => assert.equal(c.heartbeatFile, undefined) },
+  { variable: 'HEARTBEAT_FILE', value: '', check: (c) => assert.equal(c.heartbeatFile, '/tmp/nvr-backup-heartbeat') },
+  { variable: 'METRICS_FILE', value: '', check: (c) => assert.equal(c.metricsFile, undefined) },
+  { variable: 'METRICS_FILE', value: join(dir, 'nvr.prom'), check: (c) => assert.equal(c.metricsFile, join(dir, 'nvr.prom')) },
+  { variable: 'HEALTHCHECK_URL', value: '', check: (c) => assert.equal(c.healthcheckUrl, undefined) },
   { variable: 'HEARTBEAT_FILE', value: join(dir, 'heartbeat'), check: (c) => assert.equal(c.heartbeatFile, join(dir, 'heartbeat')) },
 ];
 
