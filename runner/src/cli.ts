@@ -10,6 +10,7 @@ import { forTerminal } from './terminal-text.js';
 import { runCommand } from './commands/run.js';
 import { daemonCommand } from './commands/daemon.js';
 import { statusCommand } from './commands/status.js';
+import { EXIT_STALE } from './signals/staleness.js';
 import { checkCommand } from './commands/check.js';
 import { findCommand, type FindFlags } from './commands/find.js';
 import { restoreCommand, type RestoreFlags } from './commands/restore.js';
@@ -44,17 +45,24 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
-/** `--every`: a duration of at least one minute (0 would start runs back to back). */
-function durationOption(value: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-  if (ms < 60_000) throw new InvalidArgumentError(`must be at least 1m, got ${JSON.stringify(value)}`);
-  return ms;
+/** A duration option of at least `minMs`, e.g. 30m, 1h. */
+function durationAtLeast(minMs: number, minText: string): (value: string) => number {
+  return (value) => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+    if (!(ms >= minMs)) throw new InvalidArgumentError(`must be at least ${minText}, got ${JSON.stringify(value)}`);
+    return ms;
+  };
 }
+
+/** `--every`: at least one minute (0 would start runs back to back). */
+const durationOption = durationAtLeast(60_000, '1m');
+/** `--max-age`: at least one second. */
+const ageOption = durationAtLeast(1000, '1s');
 
 /** The runner's version, from runner/package.json (next to src/ and dist/ alike, in the image too). */
 export function runnerVersion(): string {
@@ -93,7 +101,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('status')
     .description('the watermark per camera, from the state document')
     .option('--json', 'print JSON instead of a table', false)
-    .action(async (options: { json: boolean }) => {
+    .option('--max-age <duration>', `exit ${EXIT_STALE} when the newest successful run or any camera's watermark is older, e.g. 12h (for cron and monitoring)`, ageOption)
+    .action(async (options: { json: boolean; maxAge?: number }) => {
       const { config } = configuredOrExit();
       setExitCode(await statusCommand(config, options));
     });

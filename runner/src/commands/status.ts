@@ -7,6 +7,7 @@ import type { CameraState, SiteState } from '../core/ports.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
 import { untrustworthyLease } from '../core/state-repair.js';
 import { forTerminal, jsonForTerminal } from '../terminal-text.js';
+import { EXIT_STALE, staleness } from '../signals/staleness.js';
 import { createStateStore } from '../wiring.js';
 
 const iso = (ms: number | undefined) => isoOrRaw(ms);
@@ -82,14 +83,28 @@ export function statusJson(documentPath: string, site: SiteState): string {
   return JSON.stringify({ documentPath, ...site, cameras }, null, 2);
 }
 
-export async function statusCommand(config: RunnerConfig, options: { json: boolean }): Promise<number> {
+export interface StatusOptions {
+  json: boolean;
+  /** With a value: exit EXIT_STALE when the newest successful run or a camera's watermark is older (ms). */
+  maxAge?: number | undefined;
+}
+
+export async function statusCommand(config: RunnerConfig, options: StatusOptions): Promise<number> {
   const state = await createStateStore(config);
   try {
     const site = await state.read();
+    const now = runnerClock()();
     const output = options.json
       ? jsonForTerminal(statusJson(config.firestore.documentPath, site))
-      : formatStatus(config.firestore.documentPath, site, runnerClock()(), config.leaseMs);
+      : formatStatus(config.firestore.documentPath, site, now, config.leaseMs);
     process.stdout.write(`${output.trimEnd()}\n`);
+    if (options.maxAge === undefined) return 0;
+    const stale = staleness(site, now, options.maxAge);
+    for (const line of stale) process.stderr.write(`stale: ${line}\n`);
+    if (stale.length > 0) {
+      process.stderr.write(`status --max-age: backups are late (exit ${EXIT_STALE}): see the runner's log, or run \`nvr-backup run\` to see what fails\n`);
+      return EXIT_STALE;
+    }
     return 0;
   } finally {
     await state.close();
