@@ -40,7 +40,7 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: Run
 }
 
 async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOptions, readWatermarks: boolean): Promise<{ result: RunResult; cameras: CameraWatermark[] }> {
-  const state = await createStateStore(config);
+  const state = await createStateStore(config, logger);
   try {
     const source = await connectSource(config, logger);
     try {
@@ -57,6 +57,7 @@ async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOpti
           backfillMs: config.backfillMs,
           dryRun: options.dryRun,
           signal: options.signal,
+          destination: config.gcs.bucket,
         },
       );
       // What the run cost in state requests (a run with nothing new: one transaction, no write).
@@ -87,6 +88,6 @@ export async function runCommand(config: RunnerConfig, logger: Logger, options: 
     }
   }
   // The summary may name another runner's lease owner, read from the state document.
-  process.stderr.write(`${forTerminal(result.summary)}\n`);
+  for (const line of result.summary.split('\n')) process.stderr.write(`${forTerminal(line)}\n`);
   return exitCodeOf(result);
 }

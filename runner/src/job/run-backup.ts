@@ -39,6 +39,8 @@ export interface BackupSettings {
   backfillMs: number;
   dryRun: boolean;
   signal?: AbortSignal | undefined;
+  /** The bucket, named in the message of a run that stops because it cannot write there. */
+  destination?: string;
 }
 
 export type RunStatus = 'complete' | 'incomplete' | 'lease-held' | 'aborted';
@@ -68,6 +70,13 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       controller.abort(new Error(reason));
     }
   };
+  /** Why the run ended early (one message for one cause), if it did. */
+  let stopReason: string | undefined;
+  const stop = (reason: string) => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    abort(reason);
+  };
   const onOuterAbort = () => abort('signal received: finishing cleanly');
   settings.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (settings.signal?.aborted) onOuterAbort();
@@ -84,9 +93,15 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     tally,
     uploads: new Limiter(settings.uploadConcurrency),
     stateWriteIntervalMs: settings.stateWriteIntervalMs ?? 1000,
+    destination: settings.destination ?? 'the configured bucket',
+    stop,
   };
   const finish = (status: RunStatus, summary = summaryLine(tally.counts, clock() - startedAt)): RunResult => {
     const durationMs = clock() - startedAt;
+    if (stopReason !== undefined) {
+      status = 'incomplete';
+      summary = `${summary}\nstopped: ${stopReason}`;
+    }
     logger.info({ event: 'job.end', status, ...tally.counts, durationMs }, summary);
     return { status, counts: tally.counts, durationMs, summary, dryRunObjects: tally.dryRunObjects };
   };
