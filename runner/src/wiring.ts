@@ -14,6 +14,7 @@ export async function createStateStore(config: RunnerConfig, logger?: Logger): P
     ...config.firestore,
     initialWatermark: 0,
     backfillMs: config.backfillMs,
+    bucket: config.gcs.bucket,
     ...(logger ? { onRetry: ({ event, message, attempt }) => logger.warn({ event, attempt }, message) } : {}),
   });
 }

@@ -59,7 +59,7 @@ export function formatStatus(documentPath: string, site: SiteState, now: number,
   const found = (site.found ?? []).map((repair) => `  now: ${forTerminal(repair.what)} (repaired by the next run)`);
   const repairs = site.repairs.map((repair) => `  ${iso(repair.at)}: ${forTerminal(repair.what)}`);
   return [
-    `state document: ${documentPath}`,
+    `state document: ${documentPath}${site.bucket ? ` (bucket ${forTerminal(site.bucket)})` : ''}`,
     `lastTimestamp (all cameras): ${iso(site.lastTimestamp)} (${age(site.lastTimestamp, now)})`,
     `lease: ${leaseLine(site, now, leaseMs)}`,
     ...skew,

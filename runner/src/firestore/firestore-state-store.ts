@@ -20,6 +20,8 @@ export interface FirestoreStoreOptions {
   contentionBudgetMs?: number;
   /** Where a camera whose stored watermark is in the future starts again: now - backfill (default 24 h). */
   backfillMs?: number;
+  /** GCS_BUCKET_NAME: stamped into a document that names no bucket yet (a document keeps its first bucket). */
+  bucket?: string | undefined;
   /** Told (a sentence for a person) when a transaction waits to be tried again: contention or Firestore unreachable. */
   onRetry?: (notice: { event: 'state.contention' | 'state.unreachable' | 'state.waiting'; message: string; attempt: number }) => void;
 }
@@ -119,7 +121,8 @@ export class FirestoreStateStore implements StateStore {
             this.requests.writes += 1;
             // Only the runner's own fields are replaced: anything else in the document (a note, another tool's
             // field) stays as it is.
-            const data = { ...encodeSiteState(fitToBudget(write)), updatedAt: FieldValue.serverTimestamp() };
+            const bound = { ...write, bucket: write.bucket ?? this.options.bucket };
+            const data = { ...encodeSiteState(fitToBudget(bound)), updatedAt: FieldValue.serverTimestamp() };
             tx.set(this.ref, data, { mergeFields: [...OWNED_FIELDS] });
           }
           return result;

@@ -72,3 +72,25 @@ describe('one error per cause (real CLI, local stack)', { timeout: 300_000 }, ()
     }
   });
 });
+
+describe('the state belongs to its bucket (real CLI, local stack)', { timeout: 300_000 }, () => {
+  let stack: LocalStack;
+  before(async () => {
+    stack = await startLocalStack(demoCameras(2, 4));
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('a changed GCS_BUCKET_NAME is refused (exit 2, nothing written), naming both buckets and the way to start over', async () => {
+    const env = { ...stack.env, SITE_ID: 'bound' };
+    assert.equal((await runCli(['run'], env)).code, 0);
+    const uploads = stack.gcs.requests.upload ?? 0;
+    const moved = await runCli(['run'], { ...env, GCS_BUCKET_NAME: 'new-bucket' });
+    assert.equal(moved.code, 2, moved.stderr);
+    assert.match(moved.stderr, /^GCS_BUCKET_NAME is "new-bucket", but the state document's watermarks are about the bucket "demo-nvr-clips": .*set STATE_DOCUMENT to a new document, e\.g\. nvr-backup\/bound-new-bucket; or set GCS_BUCKET_NAME back to "demo-nvr-clips"$/m);
+    assert.equal(stack.gcs.requests.upload ?? 0, uploads, 'nothing uploaded');
+    const dry = await runCli(['run', '--dry-run'], { ...env, GCS_BUCKET_NAME: 'new-bucket' });
+    assert.equal(dry.code, 2);
+  });
+});
