@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type RunnerConfig } from './config.js';
-import { createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
+import { chooseLogFormat, createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
 import { parseDuration } from './duration.js';
 import { forTerminal } from './terminal-text.js';
 import { runCommand } from './commands/run.js';
@@ -29,7 +29,7 @@ function configuredOrExit(): { config: RunnerConfig; logger: Logger } {
     throw new ConfigExit();
   }
   registerSecret(result.config.scrypted.password);
-  return { config: result.config, logger: createLogger({ level: result.config.logLevel }) };
+  return { config: result.config, logger: createLogger({ level: result.config.logLevel, format: chooseLogFormat(result.config.logFormat) }) };
 }
 
 /** SIGTERM/SIGINT abort the run: the current upload is abandoned cleanly and what landed is kept. */

@@ -7,6 +7,8 @@ import { DEFAULT_SITE_ID, sanitizePrefix } from './core/object-name.js';
 import { registerSecret } from './log.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** auto: pretty when stdout is a terminal, else json. */
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD', 'HEALTHCHECK_URL']);
 
 const text = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `must not be empty (${what})`);
@@ -309,6 +311,13 @@ const schema = z.object({
     .optional()
     .transform((value) => (value === undefined || value === '' ? 'info' : value))
     .pipe(z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` })),
+  LOG_FORMAT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? 'auto' : value))
+    .pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` })),
   HEARTBEAT_FILE: heartbeatFile,
   HEALTHCHECK_URL: healthcheckUrl,
   METRICS_FILE: metricsFile,
@@ -348,6 +357,7 @@ export interface RunnerConfig {
   backfillMs: number;
   leaseMs: number;
   logLevel: (typeof LEVELS)[number];
+  logFormat: (typeof LOG_FORMATS)[number];
   heartbeatFile: string;
   /** healthchecks.io-style ping URL (a secret), or undefined. */
   healthcheckUrl: string | undefined;
@@ -412,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       backfillMs: v.BACKFILL_HOURS * 3_600_000,
       leaseMs: v.LEASE_SECONDS * 1000,
       logLevel: v.LOG_LEVEL,
+      logFormat: v.LOG_FORMAT,
       heartbeatFile: v.HEARTBEAT_FILE,
       healthcheckUrl: v.HEALTHCHECK_URL,
       metricsFile: v.METRICS_FILE,

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunnerConfig } from '../config.js';
 import { formatDuration } from '../duration.js';
 import { exitCodeOf } from '../job/run-backup.js';
-import type { Logger } from '../log.js';
+import { chooseLogFormat, type Logger } from '../log.js';
+import { forTerminal } from '../terminal-text.js';
 import { runOnce, runSignals } from './run.js';
 
 export interface Heartbeat {
@@ -57,6 +58,8 @@ export async function daemonCommand(config: RunnerConfig, logger: Logger, everyM
     try {
       const result = await runOnce(config, logger, { dryRun: false, signal }, signals);
       if (exitCodeOf(result) === 0) lastSuccessAt = new Date().toISOString();
+      // A person at a terminal sees each run's summary (the JSON log has it in job.end).
+      if (chooseLogFormat(config.logFormat) === 'pretty') for (const line of result.summary.split('\n')) process.stderr.write(`${forTerminal(line)}\n`);
       await beat(result.status, exitCodeOf(result));
     } catch (error) {
       logger.error({ event: 'daemon.run_failed', err: error instanceof Error ? error.message : String(error) }, `backup run failed: ${error instanceof Error ? error.message : String(error)}`);

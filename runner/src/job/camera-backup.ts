@@ -200,7 +200,7 @@ async function uploadClip(camera: Camera, clip: Clip, stored: CameraState | unde
       tally.add({ uploaded: 1, bytes: result.bytes });
       const mbPerSecond = Number((result.bytes / 1e6 / seconds).toFixed(2));
       log.info(
-        { event: 'clip.uploaded', clipId: clip.id, object: name, bytes: result.bytes, seconds, mbPerSecond, attempts: result.attempts },
+        { event: 'clip.uploaded', clipId: clip.id, object: name, startTime: clip.startTime, bytes: result.bytes, seconds, mbPerSecond, attempts: result.attempts },
         `uploaded ${name} (${result.bytes} bytes, ${mbPerSecond} MB/s)`,
       );
     }

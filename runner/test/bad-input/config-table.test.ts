@@ -210,6 +210,8 @@ const refused: RefusedRow[] = [
   ...wholeNumber('CLIP_MAX_HOURS'),
   ...wholeNumber('BACKFILL_HOURS'),
   ...wholeNumber('LEASE_SECONDS'),
+  // LOG_FORMAT
+  { variable: 'LOG_FORMAT', value: 'text', says: /^must be one of auto, json, pretty$/ },
   // LOG_LEVEL
   ...['loud', 'warning', 'verbose', '3', 'info,debug'].map(
     (value): RefusedRow => ({ variable: 'LOG_LEVEL', value, says: /^must be one of fatal, error, warn, info, debug, trace, silent$/ }),
@@ -274,6 +276,8 @@ const accepted: AcceptedRow[] = [
   { variable: 'BACKFILL_HOURS', value: '', check: (c) => assert.equal(c.backfillMs, 168 * 3_600_000) },
   { variable: 'LEASE_SECONDS', value: '', check: (c) => assert.equal(c.leaseMs, 300_000) },
   { variable: 'LOG_LEVEL', value: '', check: (c) => assert.equal(c.logLevel, 'info') },
+  { variable: 'LOG_FORMAT', value: '', check: (c) => assert.equal(c.logFormat, 'auto') },
+  { variable: 'LOG_FORMAT', value: 'Pretty', check: (c) => assert.equal(c.logFormat, 'pretty') },
   { variable: 'LOG_LEVEL', value: ' TRACE ', check: (c) => assert.equal(c.logLevel, 'trace') },
   { variable: 'HEARTBEAT_FILE', value: '', check: (c) => assert.equal(c.heartbeatFile, '/tmp/nvr-backup-heartbeat') },
   { variable: 'METRICS_FILE', value: '', check: (c) => assert.equal(c.metricsFile, undefined) },
