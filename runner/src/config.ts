@@ -139,6 +139,25 @@ const documentPath = optionalText.superRefine((value, context) => {
   if (problem) context.addIssue({ code: 'custom', message: `${problem}; choose another, e.g. nvr-backup/home` });
 });
 
+/**
+ * Why this process cannot read a file it may see: its owner and mode against this process's uid, and the fix.
+ * In the container the runner is uid 1000 (user `node`), so a key made root-owned with mode 0400, as is usual on
+ * a host, cannot be read through the mount (docs/container.md, "The key").
+ */
+export function unreadableProblem(path: string): string {
+  const uid = process.getuid?.();
+  let owner = '';
+  try {
+    const stats = statSync(path);
+    owner = ` (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')})`;
+  } catch {
+    // A directory on the way is not searchable: no owner to report.
+  }
+  const who = uid === undefined ? 'this user' : `this user (uid ${uid})`;
+  const fix = uid === undefined ? '' : `: on the host, chown ${uid} the file and chmod 0400 it (the container runs as uid 1000; docs/container.md)`;
+  return `names a file ${who} cannot read: ${path}${owner}${fix}`;
+}
+
 /** Reads a file, or says why it cannot be read, without ever echoing its content. */
 function readProblem(path: string): { problem: string } | { raw: string } {
   try {
@@ -146,7 +165,7 @@ function readProblem(path: string): { problem: string } | { raw: string } {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { problem: `names a file that does not exist: ${path}` };
-    if (code === 'EACCES') return { problem: `names a file this user cannot read: ${path}` };
+    if (code === 'EACCES') return { problem: unreadableProblem(path) };
     return { problem: `names a file that cannot be read (${code ?? 'error'}): ${path}` };
   }
 }

@@ -160,7 +160,8 @@ const refused: RefusedRow[] = [
   {
     variable: 'GCS_KEYFILE_PATH',
     value: files.unreadable,
-    says: /^names a file this user cannot read: /,
+    // Names the file's owner and mode, this process's uid, and the fix (the container runs as uid 1000).
+    says: /^names a file this user \(uid \d+\) cannot read: .*unreadable\.json \(owner uid \d+, mode 0000\): on the host, chown \d+ the file and chmod 0400 it \(the container runs as uid 1000; docs\/container\.md\)$/,
     skip: IS_ROOT && 'running as root: a chmod 000 file is still readable, so "unreadable" cannot be produced',
   },
   { variable: 'GCS_KEYFILE_PATH', value: files.subdir, says: /^names a file that cannot be read \(EISDIR\): / },
