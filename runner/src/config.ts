@@ -206,14 +206,18 @@ const caFile = optionalText.superRefine((value, context) => {
   }
 });
 
+/** The value as a URL, or undefined when it is not one. */
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 const httpUrl = optionalText.superRefine((value, context) => {
   if (value === undefined) return;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = parsedUrl(value);
   if (url && (url.username || url.password)) {
     context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL without credentials (it carries some)' });
   } else if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
@@ -275,12 +279,7 @@ const metricsFile = optionalText.superRefine((value, context) => {
 /** A healthchecks.io-style ping URL: its path holds the check's secret, so the whole URL is a secret. */
 const healthcheckUrl = optionalText.superRefine((value, context) => {
   if (value === undefined) return;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = parsedUrl(value);
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     // The value is a secret: never echoed.
     context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL, e.g. https://hc-ping.com/<uuid> (the value is not shown: it is a secret)' });

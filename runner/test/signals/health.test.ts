@@ -2,14 +2,15 @@
 // whatever the loop does; run as the image runs them (node on the script, the real CLI) against real files and
 // the local stack.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { CLI, runCli } from '../support/cli-process.js';
+import { runCli } from '../support/cli-process.js';
+import { startCli } from '../support/cli-child.js';
 import { demoCameras, startLocalStack, type LocalStack } from '../support/local-stack.js';
 
 const HEALTHCHECK = fileURLToPath(new URL('../../healthcheck.mjs', import.meta.url));
@@ -74,25 +75,18 @@ describe('healthcheck.mjs', () => {
 
 /** Starts `daemon --every 1m`, waits until the first run's heartbeat is written, stops it with SIGTERM. */
 async function daemonOnce(env: Record<string, string>, heartbeatFile: string): Promise<{ heartbeat: Record<string, unknown>; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'daemon', '--every', '1m'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env, HEARTBEAT_FILE: heartbeatFile },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const daemon = startCli(['daemon', '--every', '1m'], { ...env, HEARTBEAT_FILE: heartbeatFile });
   try {
     for (let waited = 0; waited < 120_000; waited += 200) {
       const text = await readFile(heartbeatFile, 'utf8').catch(() => '');
       const beat = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
-      if (beat && beat.state !== 'starting') return { heartbeat: beat, output };
+      if (beat && beat.state !== 'starting') return { heartbeat: beat, output: daemon.output() };
       await sleep(200);
     }
-    throw new Error(`the daemon wrote no heartbeat after a run:\n${output}`);
+    throw new Error(`the daemon wrote no heartbeat after a run:\n${daemon.output()}`);
   } finally {
-    child.kill('SIGTERM');
-    await exited;
+    daemon.child.kill('SIGTERM');
+    await daemon.exited;
   }
 }
 
