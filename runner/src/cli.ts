@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // The runner's commands. Configuration comes from the environment; a bad configuration is reported in full,
 // with exit code 2, before anything is contacted or written.
-import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig, type RunnerConfig } from './config.js';
-import { createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
+import { chooseLogFormat, createLogger, registerSecret, scrubSecrets, type Logger } from './log.js';
 import { parseDuration } from './duration.js';
 import { forTerminal } from './terminal-text.js';
 import { runCommand } from './commands/run.js';
 import { daemonCommand } from './commands/daemon.js';
 import { watchDaemonCommand } from './commands/daemon-watch.js';
 import { statusCommand } from './commands/status.js';
+import { EXIT_STALE } from './signals/staleness.js';
 import { checkCommand } from './commands/check.js';
 import { findCommand, type FindFlags } from './commands/find.js';
 import { restoreCommand, type RestoreFlags } from './commands/restore.js';
@@ -28,7 +30,7 @@ function configuredOrExit(): { config: RunnerConfig; logger: Logger } {
     throw new ConfigExit();
   }
   registerSecret(result.config.scrypted.password);
-  return { config: result.config, logger: createLogger({ level: result.config.logLevel }) };
+  return { config: result.config, logger: createLogger({ level: result.config.logLevel, format: chooseLogFormat(result.config.logFormat) }) };
 }
 
 /** SIGTERM/SIGINT abort the run: the current upload is abandoned cleanly and what landed is kept. */
@@ -44,22 +46,40 @@ function stopSignal(): AbortSignal {
   return controller.signal;
 }
 
-/** `--every`: a duration of at least one minute (0 would start runs back to back). */
-function durationOption(value: string): number {
-  let ms: number;
+/** A duration option of at least `minMs`, e.g. 30m, 1h. */
+function durationAtLeast(minMs: number, minText: string): (value: string) => number {
+  return (value) => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+    if (!(ms >= minMs)) throw new InvalidArgumentError(`must be at least ${minText}, got ${JSON.stringify(value)}`);
+    return ms;
+  };
+}
+
+/** `--every`: at least one minute (0 would start runs back to back). */
+const durationOption = durationAtLeast(60_000, '1m');
+/** `--max-age`: at least one second. */
+const ageOption = durationAtLeast(1000, '1s');
+
+/** The runner's version, from runner/package.json (next to src/ and dist/ alike, in the image too). */
+export function runnerVersion(): string {
   try {
-    ms = parseDuration(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
   }
-  if (ms < 60_000) throw new InvalidArgumentError(`must be at least 1m, got ${JSON.stringify(value)}`);
-  return ms;
 }
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name('nvr-backup')
     .description('Backs up Scrypted NVR clips to a Google Cloud Storage bucket (settings: environment, see .env.example)')
+    .version(runnerVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError();
   program
@@ -73,7 +93,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('daemon')
     .description('run, sleep, repeat (never overlapping); with --watch (the container default): back up each clip as soon as it settled')
-    .option('--every <duration>', 'time between run starts, e.g. 30m, 1h', durationOption, 3_600_000)
+    .addOption(new Option('--every <duration>', 'time between run starts, e.g. 30m, 1h').argParser(durationOption).default(3_600_000, '1h'))
     .option('--watch', 'stay connected to Scrypted: list each camera every WATCH_POLL_SECONDS and sooner after motion, start a run when a clip settled', false)
     .action(async (options: { every: number; watch: boolean }, command: Command) => {
       if (options.watch && command.getOptionValueSource('every') === 'cli') {
@@ -87,7 +107,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('status')
     .description('the watermark per camera, from the state document')
     .option('--json', 'print JSON instead of a table', false)
-    .action(async (options: { json: boolean }) => {
+    .option('--max-age <duration>', `exit ${EXIT_STALE} when the newest successful run or any camera's watermark is older, e.g. 12h (for cron and monitoring)`, ageOption)
+    .action(async (options: { json: boolean; maxAge?: number }) => {
       const { config } = configuredOrExit();
       setExitCode(await statusCommand(config, options));
     });

@@ -8,7 +8,9 @@ import { parseUploadLimit, type UploadLimitSchedule } from './gcs/upload-limit-s
 import { registerSecret } from './log.js';
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD']);
+/** auto: pretty when stdout is a terminal, else json. */
+const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export const SECRET_VARIABLES = new Set(['SCRYPTED_PASSWORD', 'HEALTHCHECK_URL']);
 
 const text = (what: string) => z.string({ error: `is required (${what})` }).trim().min(1, `must not be empty (${what})`);
 
@@ -138,6 +140,25 @@ const documentPath = optionalText.superRefine((value, context) => {
   if (problem) context.addIssue({ code: 'custom', message: `${problem}; choose another, e.g. nvr-backup/home` });
 });
 
+/**
+ * Why this process cannot read a file it may see: its owner and mode against this process's uid, and the fix.
+ * In the container the runner is uid 1000 (user `node`), so a key made root-owned with mode 0400, as is usual on
+ * a host, cannot be read through the mount (docs/container.md, "The key").
+ */
+export function unreadableProblem(path: string): string {
+  const uid = process.getuid?.();
+  let owner = '';
+  try {
+    const stats = statSync(path);
+    owner = ` (owner uid ${stats.uid}, mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')})`;
+  } catch {
+    // A directory on the way is not searchable: no owner to report.
+  }
+  const who = uid === undefined ? 'this user' : `this user (uid ${uid})`;
+  const fix = uid === undefined ? '' : `: on the host, chown ${uid} the file and chmod 0400 it (the container runs as uid 1000; docs/container.md)`;
+  return `names a file ${who} cannot read: ${path}${owner}${fix}`;
+}
+
 /** Reads a file, or says why it cannot be read, without ever echoing its content. */
 function readProblem(path: string): { problem: string } | { raw: string } {
   try {
@@ -145,7 +166,7 @@ function readProblem(path: string): { problem: string } | { raw: string } {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { problem: `names a file that does not exist: ${path}` };
-    if (code === 'EACCES') return { problem: `names a file this user cannot read: ${path}` };
+    if (code === 'EACCES') return { problem: unreadableProblem(path) };
     return { problem: `names a file that cannot be read (${code ?? 'error'}): ${path}` };
   }
 }
@@ -186,14 +207,18 @@ const caFile = optionalText.superRefine((value, context) => {
   }
 });
 
+/** The value as a URL, or undefined when it is not one. */
+function parsedUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
 const httpUrl = optionalText.superRefine((value, context) => {
   if (value === undefined) return;
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
+  const url = parsedUrl(value);
   if (url && (url.username || url.password)) {
     context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL without credentials (it carries some)' });
   } else if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
@@ -218,8 +243,8 @@ const objectPrefix = optionalText.superRefine((value, context) => {
   }
 });
 
-const heartbeatFile = optionalText.superRefine((value, context) => {
-  if (value === undefined) return;
+/** Where a file the runner writes may go: not a directory, in a directory that exists. */
+function writableFileProblem(value: string): string | undefined {
   const isDirectory = (path: string) => {
     try {
       return statSync(path).isDirectory();
@@ -227,10 +252,43 @@ const heartbeatFile = optionalText.superRefine((value, context) => {
       return undefined;
     }
   };
-  if (isDirectory(value) === true) context.addIssue({ code: 'custom', message: `names a directory, not a file: ${value}` });
-  else if (isDirectory(dirname(value)) !== true) {
-    context.addIssue({ code: 'custom', message: `is in a directory that does not exist: ${dirname(value)}` });
+  if (isDirectory(value) === true) return `names a directory, not a file: ${value}`;
+  if (isDirectory(dirname(value)) !== true) return `is in a directory that does not exist: ${dirname(value)}`;
+  return undefined;
+}
+
+/** The daemon's heartbeat; empty or unset means the default (the same file the container's health check reads). */
+export const DEFAULT_HEARTBEAT_FILE = '/tmp/nvr-backup-heartbeat';
+
+const heartbeatFile = optionalText
+  .transform((value) => value ?? DEFAULT_HEARTBEAT_FILE)
+  .superRefine((value, context) => {
+    const problem = writableFileProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  });
+
+const metricsFile = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  if (!value.endsWith('.prom')) {
+    context.addIssue({ code: 'custom', message: `must end in .prom (node_exporter's textfile collector reads only *.prom files), got ${JSON.stringify(value)}` });
+    return;
   }
+  const problem = writableFileProblem(value);
+  if (problem) context.addIssue({ code: 'custom', message: problem });
+});
+
+/** A healthchecks.io-style ping URL: its path holds the check's secret, so the whole URL is a secret. */
+const healthcheckUrl = optionalText.superRefine((value, context) => {
+  if (value === undefined) return;
+  const url = parsedUrl(value);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    // The value is a secret: never echoed.
+    context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL, e.g. https://hc-ping.com/<uuid> (the value is not shown: it is a secret)' });
+    return;
+  }
+  registerSecret(value);
+  registerSecret(url.pathname);
+  if (url.search.length > 1) registerSecret(url.search.slice(1));
 });
 
 // A cap on upload bytes per second across all uploads, optionally a daily schedule (gcs/upload-limit-schedule.ts).
@@ -288,7 +346,16 @@ const schema = z.object({
     .optional()
     .transform((value) => (value === undefined || value === '' ? 'info' : value))
     .pipe(z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` })),
+  LOG_FORMAT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? 'auto' : value))
+    .pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` })),
   HEARTBEAT_FILE: heartbeatFile,
+  HEALTHCHECK_URL: healthcheckUrl,
+  METRICS_FILE: metricsFile,
 });
 
 export interface RunnerConfig {
@@ -329,7 +396,12 @@ export interface RunnerConfig {
   /** `daemon --watch`: every camera is listed at least this often (ms), whatever Scrypted's events say. */
   watchPollMs: number;
   logLevel: (typeof LEVELS)[number];
-  heartbeatFile: string | undefined;
+  logFormat: (typeof LOG_FORMATS)[number];
+  heartbeatFile: string;
+  /** healthchecks.io-style ping URL (a secret), or undefined. */
+  healthcheckUrl: string | undefined;
+  /** Prometheus textfile for node_exporter, or undefined. */
+  metricsFile: string | undefined;
 }
 
 export type ConfigResult = { ok: true; config: RunnerConfig } | { ok: false; problems: string[] };
@@ -391,7 +463,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       leaseMs: v.LEASE_SECONDS * 1000,
       watchPollMs: v.WATCH_POLL_SECONDS * 1000,
       logLevel: v.LOG_LEVEL,
+      logFormat: v.LOG_FORMAT,
       heartbeatFile: v.HEARTBEAT_FILE,
+      healthcheckUrl: v.HEALTHCHECK_URL,
+      metricsFile: v.METRICS_FILE,
     },
   };
 }

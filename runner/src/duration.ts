@@ -10,3 +10,16 @@ export function parseDuration(text: string): number {
   }
   return parts.reduce((total, part) => total + Number(part[1]) * (UNIT_MS[part[2] as string] as number), 0);
 }
+
+/** A duration as the CLI takes it: 3600000 -> "1h", 5400000 -> "1h30m", 90000 -> "1m30s". */
+export function formatDuration(ms: number): string {
+  const parts: string[] = [];
+  let rest = Math.round(ms / 1000);
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60], ['s', 1]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.length > 0 ? parts.join('') : '0s';
+}

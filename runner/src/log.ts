@@ -2,6 +2,7 @@
 // string value a caller registers as secret (password, tokens) is scrubbed from messages and errors too. No
 // character a terminal acts on reaches the output raw (terminal-text.ts).
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { PrettyLog } from './output/pretty-log.js';
 import { jsonForTerminal } from './terminal-text.js';
 
 export type { Logger };
@@ -50,17 +51,29 @@ export function scrubSecrets(text: string): string {
   return result;
 }
 
+export type LogFormat = 'json' | 'pretty';
+
+/** LOG_FORMAT=auto: readable lines on a terminal, JSON lines otherwise (a container, cron, a pipe). */
+export function chooseLogFormat(setting: 'auto' | LogFormat, stdoutIsTerminal = process.stdout.isTTY === true): LogFormat {
+  return setting === 'auto' ? (stdoutIsTerminal ? 'pretty' : 'json') : setting;
+}
+
 export interface LoggerOptions {
   level: LevelWithSilent;
   destination?: NodeJS.WritableStream | undefined;
+  /** json (default): one JSON object a line; pretty: readable lines for a terminal (output/pretty-log.ts). */
+  format?: LogFormat | undefined;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
   const destination = options.destination ?? process.stdout;
+  const pretty = options.format === 'pretty' ? new PrettyLog() : undefined;
   const scrubbing = {
     write(line: string) {
-      // Names and messages from Scrypted are in these lines: C1 and bidi controls go out escaped (still JSON).
-      destination.write(jsonForTerminal(scrubSecrets(line)));
+      const scrubbed = scrubSecrets(line);
+      // Names and messages from Scrypted are in these lines: C1 and bidi controls go out escaped (still JSON);
+      // the pretty lines escape every control character (forTerminal).
+      destination.write(pretty ? pretty.format(scrubbed) : jsonForTerminal(scrubbed));
     },
   };
   return pino(

@@ -8,9 +8,15 @@ import type { GcsClipSink } from './gcs/index.js';
 import type { Logger } from './log.js';
 import type { ScryptedClipSource } from './scrypted/index.js';
 
-export async function createStateStore(config: RunnerConfig): Promise<FirestoreStateStore> {
+export async function createStateStore(config: RunnerConfig, logger?: Logger): Promise<FirestoreStateStore> {
   const { createFirestoreStateStore } = await import('./firestore/index.js');
-  return createFirestoreStateStore({ ...config.firestore, initialWatermark: 0, backfillMs: config.backfillMs });
+  return createFirestoreStateStore({
+    ...config.firestore,
+    initialWatermark: 0,
+    backfillMs: config.backfillMs,
+    bucket: config.gcs.bucket,
+    ...(logger ? { onRetry: ({ event, message, attempt }) => logger.warn({ event, attempt }, message) } : {}),
+  });
 }
 
 export async function createSink(config: RunnerConfig, logger: Logger): Promise<GcsClipSink> {

@@ -18,6 +18,19 @@ copy_with_libs() {
   done
 }
 copy_with_libs /usr/bin/node /bin/sh /bin/ls /bin/cat /bin/rm /bin/mkdir /usr/bin/env
+# glibc's companion libraries that ldd does not list for node but that are loaded at run time (dlopen by native
+# addons and the resolver): without librt.so.1 the runner crashed with a misleading npm message.
+libc_dir=$(dirname "$(ldd /usr/bin/node | grep -o '/[^ ]*libc\.so\.6' | head -1)")
+for lib in librt.so.1 libpthread.so.0 libdl.so.2 libm.so.6 libresolv.so.2 libnss_files.so.2 libnss_dns.so.2 libutil.so.1; do
+  if [ -e "$libc_dir/$lib" ]; then
+    mkdir -p "$rootfs$libc_dir"
+    cp -Ln "$libc_dir/$lib" "$rootfs$libc_dir/$lib"
+  fi
+done
+# The base must be complete: every library node and these need, checked before the image is made.
+for lib in librt.so.1 libc.so.6 libstdc++.so.6; do
+  if ! find "$rootfs" -name "$lib" | grep -q .; then echo "make-local-base: $lib is missing from the base (looked next to libc in $libc_dir)" >&2; exit 1; fi
+done
 mkdir -p "$rootfs/usr/lib/node_modules" "$rootfs/usr/bin" "$rootfs/tmp" "$rootfs/etc/ssl" "$rootfs/home/node" "$rootfs/root"
 cp -a /usr/lib/node_modules/npm "$rootfs/usr/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/bin/npm"

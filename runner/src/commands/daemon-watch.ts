@@ -10,12 +10,24 @@ import { DEFAULT_WATCH_TIMING } from '../watch/watch-decisions.js';
 import { watch } from '../watch/watch-loop.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
 import { touchHeartbeat } from './daemon.js';
+import { runSignals } from './run.js';
 
 const HEARTBEAT_EVERY_MS = 60_000;
+/**
+ * The health check (runner/healthcheck.mjs) reports unhealthy when nothing succeeded for this long. In watch mode a
+ * success is a check whose listing worked with no failed run pending, so a quiet site stays healthy.
+ */
+const SUCCESS_WITHIN_SECONDS = 2 * 3600;
 
 export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, signal: AbortSignal): Promise<number> {
   let lastBeat = 0;
-  await touchHeartbeat(config.heartbeatFile, logger, { state: 'starting' });
+  const since = new Date().toISOString();
+  const signals = runSignals(config, logger);
+  let lastSuccessAt: string | undefined;
+  let runFailed = false;
+  const beat = (detail: Record<string, unknown>) =>
+    touchHeartbeat(config.heartbeatFile, logger, { since, successWithinSeconds: SUCCESS_WITHIN_SECONDS, ...(lastSuccessAt ? { lastSuccessAt } : {}), ...detail });
+  await beat({ state: 'starting' });
   const state = await createStateStore(config);
   try {
     const source = await connectSource(config, logger);
@@ -27,12 +39,21 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
           backup,
           timing: { ...DEFAULT_WATCH_TIMING, pollMs: config.watchPollMs },
           signal,
-          onRun: (result) => touchHeartbeat(config.heartbeatFile, logger, { state: result.status, exitCode: exitCodeOf(result) }),
-          onCheck: () => {
+          onRun: async (result) => {
+            runFailed = result.status !== 'complete';
+            if (!runFailed) lastSuccessAt = new Date().toISOString();
+            // The ping URL and the metrics file hear of every run, as after `run` (without per-camera watermarks).
+            await signals.finished({
+              success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras: [],
+            });
+            await beat({ state: result.status, exitCode: exitCodeOf(result) });
+          },
+          onCheck: (ok) => {
+            if (ok && !runFailed) lastSuccessAt = new Date().toISOString();
             // At most once a minute while quiet: the health check needs a fresh file, not one per wake.
             if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return Promise.resolve();
             lastBeat = Date.now();
-            return touchHeartbeat(config.heartbeatFile, logger, { state: 'watching' });
+            return beat({ state: ok ? 'watching' : 'check failed' });
           },
         },
       );

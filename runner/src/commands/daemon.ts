@@ -1,11 +1,46 @@
-// `daemon --every 1h`: runs, sleeps, repeats; runs never overlap. After each run it touches the heartbeat file
-// (HEARTBEAT_FILE) so a container health check can tell a live daemon from a stuck one.
-import { writeFile } from 'node:fs/promises';
+// `daemon --every 1h`: runs, sleeps, repeats; runs never overlap. It writes the heartbeat file (HEARTBEAT_FILE)
+// when it starts and after every run: when it last ran, how that run ended, when a run last succeeded, and how
+// long the container's health check (runner/healthcheck.mjs) may go without a success (2 x the interval). So the
+// container turns unhealthy when the loop is stuck (the file gets old) and when runs go on failing.
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunnerConfig } from '../config.js';
+import { formatDuration } from '../duration.js';
 import { exitCodeOf } from '../job/run-backup.js';
-import type { Logger } from '../log.js';
-import { runOnce } from './run.js';
+import { chooseLogFormat, type Logger } from '../log.js';
+import { forTerminal } from '../terminal-text.js';
+import { runOnce, runSignals } from './run.js';
+
+export interface Heartbeat {
+  at: string;
+  state: string;
+  exitCode?: number;
+  /** When this daemon started (ISO). */
+  since: string;
+  /** When a run last succeeded (ISO), if one did. */
+  lastSuccessAt?: string;
+  /** The health check reports unhealthy when no run succeeded for this long (since `since` before the first success). */
+  successWithinSeconds: number;
+}
+
+async function writeHeartbeat(path: string, logger: Logger, heartbeat: Heartbeat): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(heartbeat)}\n`)
+    .then(() => rename(temporary, path))
+    .catch((error: unknown) => {
+      logger.warn({ event: 'heartbeat.failed', err: String(error) }, `could not write the heartbeat file ${path}`);
+    });
+}
+
+/** A success an earlier daemon recorded in the heartbeat file (a restart keeps it), or undefined. */
+async function earlierSuccess(path: string): Promise<string | undefined> {
+  try {
+    const value = (JSON.parse(await readFile(path, 'utf8')) as { lastSuccessAt?: unknown }).lastSuccessAt;
+    return typeof value === 'string' && Number.isFinite(Date.parse(value)) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function touchHeartbeat(path: string | undefined, logger: Logger, detail: Record<string, unknown>): Promise<void> {
   if (!path) return;
@@ -15,16 +50,27 @@ export async function touchHeartbeat(path: string | undefined, logger: Logger, d
 }
 
 export async function daemonCommand(config: RunnerConfig, logger: Logger, everyMs: number, signal: AbortSignal): Promise<number> {
-  logger.info({ event: 'daemon.start', everyMs }, `daemon: a backup run every ${everyMs / 1000} s`);
-  await touchHeartbeat(config.heartbeatFile, logger, { state: 'starting' });
+  logger.info({ event: 'daemon.start', everyMs }, `daemon: a backup run every ${formatDuration(everyMs)}`);
+  const signals = runSignals(config, logger);
+  const since = new Date().toISOString();
+  const successWithinSeconds = Math.round((2 * everyMs) / 1000);
+  let lastSuccessAt = await earlierSuccess(config.heartbeatFile);
+  const beat = (state: string, exitCode?: number) =>
+    writeHeartbeat(config.heartbeatFile, logger, {
+      at: new Date().toISOString(), state, ...(exitCode === undefined ? {} : { exitCode }), since, ...(lastSuccessAt ? { lastSuccessAt } : {}), successWithinSeconds,
+    });
+  await beat('starting');
   while (!signal.aborted) {
     const started = Date.now();
     try {
-      const result = await runOnce(config, logger, { dryRun: false, signal });
-      await touchHeartbeat(config.heartbeatFile, logger, { state: result.status, exitCode: exitCodeOf(result) });
+      const result = await runOnce(config, logger, { dryRun: false, signal }, signals);
+      if (exitCodeOf(result) === 0) lastSuccessAt = new Date().toISOString();
+      // A person at a terminal sees each run's summary (the JSON log has it in job.end).
+      if (chooseLogFormat(config.logFormat) === 'pretty') for (const line of result.summary.split('\n')) process.stderr.write(`${forTerminal(line)}\n`);
+      await beat(result.status, exitCodeOf(result));
     } catch (error) {
-      logger.error({ event: 'daemon.run_failed', err: error instanceof Error ? error.message : String(error) }, 'backup run failed');
-      await touchHeartbeat(config.heartbeatFile, logger, { state: 'failed' });
+      logger.error({ event: 'daemon.run_failed', err: error instanceof Error ? error.message : String(error) }, `backup run failed: ${error instanceof Error ? error.message : String(error)}`);
+      await beat('failed', 1);
     }
     const wait = Math.max(0, everyMs - (Date.now() - started));
     logger.info({ event: 'daemon.sleep', nextRunAt: new Date(Date.now() + wait).toISOString() }, 'sleeping until the next run');

@@ -5,10 +5,43 @@ import { backupSettings } from '../job/backup-settings.js';
 import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
 import { forTerminal } from '../terminal-text.js';
+import { RunSignals } from '../signals/run-signals.js';
+import type { CameraWatermark } from '../signals/metrics-file.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
 
-export async function runOnce(config: RunnerConfig, logger: Logger, options: { dryRun: boolean; signal: AbortSignal }): Promise<RunResult> {
-  const state = await createStateStore(config);
+export interface RunOptions {
+  dryRun: boolean;
+  signal: AbortSignal;
+}
+
+/** The signals (ping URL, metrics file) of the runs of this process. */
+export function runSignals(config: RunnerConfig, logger: Logger): RunSignals {
+  return new RunSignals({ healthcheckUrl: config.healthcheckUrl, metricsFile: config.metricsFile }, logger);
+}
+
+/**
+ * One backup run, and the outside told how it ended (start/success/failure pings, the metrics file). A dry run
+ * writes nothing and signals nothing.
+ */
+export async function runOnce(config: RunnerConfig, logger: Logger, options: RunOptions, signals = runSignals(config, logger)): Promise<RunResult> {
+  if (options.dryRun) return (await backupOnce(config, logger, options, false)).result;
+  const startedAt = Date.now();
+  await signals.started();
+  try {
+    const { result, cameras } = await backupOnce(config, logger, options, signals.wantsWatermarks);
+    await signals.finished({
+      success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras,
+    });
+    return result;
+  } catch (error) {
+    const reason = `backup run failed: ${error instanceof Error ? error.message : String(error)}`;
+    await signals.finished({ success: false, finishedAt: Date.now(), durationMs: Date.now() - startedAt, reason, counts: undefined, cameras: [] });
+    throw error;
+  }
+}
+
+async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOptions, readWatermarks: boolean): Promise<{ result: RunResult; cameras: CameraWatermark[] }> {
+  const state = await createStateStore(config, logger);
   try {
     const source = await connectSource(config, logger);
     try {
@@ -18,7 +51,14 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
       );
       // What the run cost in state requests (a run with nothing new: one transaction, no write).
       logger.info({ event: 'run.requests', firestoreTransactions: state.requests.transactions, firestoreWrites: state.requests.writes }, 'state requests');
-      return result;
+      // Only for METRICS_FILE: each camera's watermark as stored now (one more read).
+      const cameras = readWatermarks
+        ? await state.read().then(
+            (site) => [...site.cameras].map(([id, camera]) => ({ id, name: camera.name, lastTimestamp: camera.lastTimestamp })),
+            () => [],
+          )
+        : [];
+      return { result, cameras };
     } finally {
       await source.close();
     }
@@ -27,7 +67,7 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: { d
   }
 }
 
-export async function runCommand(config: RunnerConfig, logger: Logger, options: { dryRun: boolean; signal: AbortSignal }): Promise<number> {
+export async function runCommand(config: RunnerConfig, logger: Logger, options: RunOptions): Promise<number> {
   const result = await runOnce(config, logger, options);
   if (options.dryRun) {
     process.stdout.write(`dry run: ${result.dryRunObjects.length} clip(s) would be uploaded\n`);
@@ -37,6 +77,6 @@ export async function runCommand(config: RunnerConfig, logger: Logger, options: 
     }
   }
   // The summary may name another runner's lease owner, read from the state document.
-  process.stderr.write(`${forTerminal(result.summary)}\n`);
+  for (const line of result.summary.split('\n')) process.stderr.write(`${forTerminal(line)}\n`);
   return exitCodeOf(result);
 }

@@ -8,6 +8,7 @@ import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
 import { untrustworthyLease } from '../core/state-repair.js';
 import { worstOfToday } from '../core/recovery-point.js';
 import { forTerminal, jsonForTerminal } from '../terminal-text.js';
+import { EXIT_STALE, staleness } from '../signals/staleness.js';
 import { createStateStore } from '../wiring.js';
 
 const iso = (ms: number | undefined) => isoOrRaw(ms);
@@ -67,7 +68,7 @@ export function formatStatus(documentPath: string, site: SiteState, now: number,
   const found = (site.found ?? []).map((repair) => `  now: ${forTerminal(repair.what)} (repaired by the next run)`);
   const repairs = site.repairs.map((repair) => `  ${iso(repair.at)}: ${forTerminal(repair.what)}`);
   return [
-    `state document: ${documentPath}`,
+    `state document: ${documentPath}${site.bucket ? ` (bucket ${forTerminal(site.bucket)})` : ''}`,
     `lastTimestamp (all cameras): ${iso(site.lastTimestamp)} (${age(site.lastTimestamp, now)})`,
     `lease: ${leaseLine(site, now, leaseMs)}`,
     ...skew,
@@ -91,14 +92,28 @@ export function statusJson(documentPath: string, site: SiteState): string {
   return JSON.stringify({ documentPath, ...site, cameras }, null, 2);
 }
 
-export async function statusCommand(config: RunnerConfig, options: { json: boolean }): Promise<number> {
+export interface StatusOptions {
+  json: boolean;
+  /** With a value: exit EXIT_STALE when the newest successful run or a camera's watermark is older (ms). */
+  maxAge?: number | undefined;
+}
+
+export async function statusCommand(config: RunnerConfig, options: StatusOptions): Promise<number> {
   const state = await createStateStore(config);
   try {
     const site = await state.read();
+    const now = runnerClock()();
     const output = options.json
       ? jsonForTerminal(statusJson(config.firestore.documentPath, site))
-      : formatStatus(config.firestore.documentPath, site, runnerClock()(), config.leaseMs);
+      : formatStatus(config.firestore.documentPath, site, now, config.leaseMs);
     process.stdout.write(`${output.trimEnd()}\n`);
+    if (options.maxAge === undefined) return 0;
+    const stale = staleness(site, now, options.maxAge);
+    for (const line of stale) process.stderr.write(`stale: ${line}\n`);
+    if (stale.length > 0) {
+      process.stderr.write(`status --max-age: backups are late (exit ${EXIT_STALE}): see the runner's log, or run \`nvr-backup run\` to see what fails\n`);
+      return EXIT_STALE;
+    }
     return 0;
   } finally {
     await state.close();

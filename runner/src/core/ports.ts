@@ -160,6 +160,11 @@ export interface SiteState {
   readAt?: number | undefined;
   /** Repairs this read found (malformed or future values): the run logs them; written with the next write. */
   found?: StateRepair[] | undefined;
+  /**
+   * The bucket this state's watermarks are about (GCS_BUCKET_NAME of the first run that wrote it); undefined for a
+   * document written before this field existed (it takes the bucket of its next write).
+   */
+  bucket?: string | undefined;
 }
 
 export type LeaseOutcome = { acquired: true; lease: Lease } | { acquired: false; heldBy: Lease };

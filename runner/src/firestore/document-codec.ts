@@ -7,6 +7,9 @@
 // such as `__x__`, 5,000 characters, lone surrogates or dots are plain values or fixed-length keys. Format 1
 // (cameras keyed by their id, `recentClips` keyed by clip ids) is still read, and rewritten as format 2 by the
 // next write. The size of the document is bounded (docs/reliability.md, "The state document's size").
+// Next to every time a person looks for (the watermarks, the lease's expiry, the last run's end) an ISO string
+// (`...Iso`) is written for the Firestore console; reading ignores them. `bucket` names the bucket the watermarks
+// are about.
 import type { CameraState, Lease, MismatchRecord, RunCounters, SiteState, StateRepair, UnsupportedClips } from '../core/ports.js';
 import { boundedText, cameraFieldName, clipKey, MAX_OBJECT_NAME_CHARS } from '../core/state-limits.js';
 import type { RecoveryRecord } from '../core/recovery-point.js';
@@ -16,7 +19,7 @@ type Data = Record<string, unknown>;
 
 export const SCHEMA_VERSION = 2;
 /** The document fields this runner owns; every write replaces these and leaves any other field alone. */
-export const OWNED_FIELDS = ['schema', 'lastTimestamp', 'cameras', 'lease', 'lastRun', 'repairs', 'updatedAt'] as const;
+export const OWNED_FIELDS = ['schema', 'lastTimestamp', 'lastTimestampIso', 'bucket', 'cameras', 'lease', 'lastRun', 'repairs', 'updatedAt'] as const;
 /** Firestore refuses documents over 1 MiB (1,048,576 bytes); the store keeps well under it. */
 export const DOCUMENT_BUDGET_BYTES = 900_000;
 
@@ -153,6 +156,7 @@ export function decodeSiteState(data: Data | undefined, options: DecodeOptions):
     lease: decodeLease(data.lease, options, repairs),
     lastRun: decodeRun(data.lastRun),
     repairs: decodeRepairs(data.repairs),
+    bucket: typeof data.bucket === 'string' && data.bucket !== '' ? boundedText(data.bucket, 222) : undefined,
   };
   return { state, repairs };
 }
@@ -167,6 +171,7 @@ function encodeCamera(id: string, camera: CameraState): Data {
     ...(isWellFormed(id) ? {} : { idUtf16: Buffer.from(id, 'utf16le').toString('hex') }),
     name: camera.name,
     lastTimestamp: camera.lastTimestamp,
+    lastTimestampIso: readableTime(camera.lastTimestamp),
     listedAt: camera.listedAt ?? null,
     recent: Object.fromEntries(camera.recentClips),
     mismatches: camera.mismatches.map((record) => ({ ...record, rightCopy: record.rightCopy ?? null, resolvedAt: record.resolvedAt ?? null })),
@@ -182,11 +187,22 @@ export function encodeSiteState(state: SiteState): Data {
   return {
     schema: SCHEMA_VERSION,
     lastTimestamp: state.lastTimestamp,
+    lastTimestampIso: readableTime(state.lastTimestamp),
+    bucket: state.bucket ?? null,
     cameras,
-    lease: state.lease ?? null,
-    lastRun: state.lastRun ?? null,
+    lease: state.lease ? { ...state.lease, expiresAtIso: readableTime(state.lease.expiresAt) } : null,
+    lastRun: state.lastRun ? { ...state.lastRun, finishedAtIso: readableTime(state.lastRun.finishedAt) } : null,
     repairs: state.repairs,
   };
+}
+
+/**
+ * A time (ms) as an ISO 8601 UTC string, written next to each number so the Firestore console shows a date
+ * (`lastTimestampIso`, `expiresAtIso`, `finishedAtIso`). Only for people: the numbers stay the truth and are what
+ * is read back; null for 0 (never) or a value that is not a time.
+ */
+export function readableTime(ms: number): string | null {
+  return Number.isFinite(ms) && ms > 0 && ms < 8.64e15 ? new Date(ms).toISOString() : null;
 }
 
 /** Firestore's storage size of a value (https://cloud.google.com/firestore/docs/storage-size). */

@@ -20,6 +20,10 @@ export interface FirestoreStoreOptions {
   contentionBudgetMs?: number;
   /** Where a camera whose stored watermark is in the future starts again: now - backfill (default 24 h). */
   backfillMs?: number;
+  /** GCS_BUCKET_NAME: stamped into a document that names no bucket yet (a document keeps its first bucket). */
+  bucket?: string | undefined;
+  /** Told (a sentence for a person) when a transaction waits to be tried again: contention or Firestore unreachable. */
+  onRetry?: (notice: { event: 'state.contention' | 'state.unreachable' | 'state.waiting'; message: string; attempt: number }) => void;
 }
 
 /** What a transaction's change sees: the state (repaired), whether the document exists, and Firestore's clock. */
@@ -38,6 +42,22 @@ const UNREACHABLE = new Set([4, 14]);
 const UNREACHABLE_BUDGET_MS = 30_000;
 /** After Firestore was unreachable, later calls fail at once for this long instead of each waiting ~45 s. */
 const UNREACHABLE_SHORTCUT_MS = 60_000;
+
+/** A transaction attempt still running after this long is reported (state.waiting). */
+const SLOW_NOTICE_MS = 10_000;
+
+const UNREACHABLE_ADVICE = 'Firestore is unreachable: check GCS_PROJECT_ID, FIRESTORE_DATABASE and this host\'s network (and FIRESTORE_EMULATOR_HOST, if set)';
+
+function retryNotice(unreachable: boolean, what: string, where: string, reason: string, attempt: number, until: number) {
+  const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+  return unreachable
+    ? { event: 'state.unreachable' as const, attempt, message: `${UNREACHABLE_ADVICE} (${what} on ${where}: ${reason}); retrying for up to ${left} s more` }
+    : {
+        event: 'state.contention' as const,
+        attempt,
+        message: `the state document ${where} is busy (${what}: ${reason}; another transaction, or a lock a stopped runner left); retrying for up to ${left} s more, no clip is lost meanwhile`,
+      };
+}
 
 /** A write refused because the runner's clock is ahead of Firestore's. */
 export class ClockAheadError extends Error {
@@ -84,6 +104,14 @@ export class FirestoreStateStore implements StateStore {
       if (this.unreachable && Date.now() < this.unreachable.until) {
         throw new Error(`Firestore ${what} on ${where} not tried: Firestore was unreachable moments ago (${this.unreachable.reason})`);
       }
+      // A connection that is never refused nor accepted takes the client ~45 s to give up: say so meanwhile.
+      const slow = setTimeout(() => {
+        this.options.onRetry?.({
+          event: 'state.waiting',
+          attempt,
+          message: `Firestore has not answered for ${SLOW_NOTICE_MS / 1000} s (${what} on ${where}); still trying. If it stays so: ${UNREACHABLE_ADVICE}`,
+        });
+      }, SLOW_NOTICE_MS);
       try {
         return await this.db.runTransaction(async (tx: Transaction) => {
           this.requests.transactions += 1;
@@ -93,23 +121,29 @@ export class FirestoreStateStore implements StateStore {
             this.requests.writes += 1;
             // Only the runner's own fields are replaced: anything else in the document (a note, another tool's
             // field) stays as it is.
-            const data = { ...encodeSiteState(fitToBudget(write)), updatedAt: FieldValue.serverTimestamp() };
+            const bound = { ...write, bucket: write.bucket ?? this.options.bucket };
+            const data = { ...encodeSiteState(fitToBudget(bound)), updatedAt: FieldValue.serverTimestamp() };
             tx.set(this.ref, data, { mergeFields: [...OWNED_FIELDS] });
           }
           return result;
         }, { maxAttempts: 1 });
       } catch (error) {
+        clearTimeout(slow);
         const code = (error as { code?: unknown }).code;
         const unreachable = typeof code === 'number' && UNREACHABLE.has(code);
         const now = Date.now();
+        const reason = error instanceof Error ? error.message : String(error);
         if ((code === ABORTED && now < deadline) || (unreachable && now < unreachableDeadline)) {
+          // One line at the first wait and then every few attempts, so a person sees why the run is quiet.
+          if (attempt === 1 || attempt % 5 === 0) this.options.onRetry?.(retryNotice(unreachable, what, where, reason, attempt, unreachable ? unreachableDeadline : deadline));
           await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
           continue;
         }
         if (error instanceof ClockAheadError) throw error;
-        const reason = error instanceof Error ? error.message : String(error);
         if (unreachable) this.unreachable = { until: Date.now() + UNREACHABLE_SHORTCUT_MS, reason };
-        throw new Error(`Firestore ${what} on ${where} failed: ${reason}`);
+        throw new Error(`Firestore ${what} on ${where} failed: ${reason}${unreachable ? `: ${UNREACHABLE_ADVICE}` : ''}`);
+      } finally {
+        clearTimeout(slow);
       }
     }
   }

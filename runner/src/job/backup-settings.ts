@@ -14,5 +14,6 @@ export function backupSettings(config: RunnerConfig, owner: string, options: { d
     backfillMs: config.backfillMs,
     dryRun: options.dryRun,
     signal: options.signal,
+    destination: config.gcs.bucket,
   };
 }

@@ -14,6 +14,7 @@ import { advanceOverLanded } from '../core/watermark.js';
 import type { Logger } from '../log.js';
 import { ClipTimelines } from './clip-timelines.js';
 import type { Limiter } from './limiter.js';
+import { destinationProblem } from './stop-causes.js';
 import type { RunTally } from './tally.js';
 import { WatermarkAdvancer } from './watermark-advancer.js';
 
@@ -34,6 +35,10 @@ export interface CameraBackupContext {
   uploads: Limiter;
   /** Least time between two state transactions of a camera while its clips land. */
   stateWriteIntervalMs: number;
+  /** The bucket (named in run-ending messages). */
+  destination: string;
+  /** Ends the run at once for a cause no other clip can escape (e.g. a missing bucket), with one message. */
+  stop(reason: string): void;
 }
 
 /** A camera's clips as listed at `listedAt`, over a window wide enough for any state at least as new as the one used. */
@@ -169,9 +174,13 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   try {
     await advancer.settle();
   } catch (error) {
-    // Clips in the bucket that the state does not record are uploaded again by the next run ("already there").
-    context.tally.add({ failed: 1 });
-    log.error({ event: 'state.advance_failed', err: describeError(error) }, 'could not advance the watermark');
+    // The clips are in the bucket: not failed clips. The state does not record them yet, so the next run finds
+    // them "already in the bucket" and moves the watermark over them. The run still ends incomplete (exit 1).
+    context.tally.add({ stateWritesFailed: 1 });
+    log.error(
+      { event: 'state.advance_failed', err: describeError(error) },
+      `could not store ${camera.name}'s watermark (its clips are in the bucket; the next run records them): ${describeError(error)}`,
+    );
   }
 }
 
@@ -219,7 +228,7 @@ async function uploadClip(
     const at = clock();
     const recoveryMs = recoveryPointMs(clipEnd(clip), at);
     log.info(
-      { event: 'clip.uploaded', clipId: clip.id, object: name, bytes: result.bytes, seconds, mbPerSecond, attempts: result.attempts, clipEnd: clipEnd(clip), recoveryMs },
+      { event: 'clip.uploaded', clipId: clip.id, object: name, startTime: clip.startTime, bytes: result.bytes, seconds, mbPerSecond, attempts: result.attempts, clipEnd: clipEnd(clip), recoveryMs },
       `uploaded ${name} (${result.bytes} bytes, ${mbPerSecond} MB/s; ${Math.round(recoveryMs / 1000)} s after the clip ended)`,
     );
     return { recoveryMs, at };
@@ -232,6 +241,19 @@ async function uploadClip(
         .recordClipIssue(camera.id, camera.name, { kind: 'unsupported', clipId: clip.id, startTime: clip.startTime, reason: describeError(error), at: clock() })
         .catch((recordError: unknown) => log.warn({ event: 'state.record_failed', err: describeError(recordError) }, 'could not record the unsupported clip'));
       return true;
+    }
+    const fatal = destinationProblem(error, context.destination);
+    if (fatal && !signal.aborted) {
+      tally.add({ failed: 1 });
+      log.error({ event: 'clip.failed', clipId: clip.id, object: name, err: describeError(error) }, `failed: ${name}: ${fatal}`);
+      context.stop(fatal);
+      return false;
+    }
+    if (signal.aborted) {
+      // Stopped (SIGTERM, or the run ended for a cause above): not a failure; the next run uploads the clip.
+      tally.add({ abandoned: 1 });
+      log.warn({ event: 'clip.abandoned', clipId: clip.id, object: name }, `abandoned ${name}: the run was stopped; the next run uploads it`);
+      return false;
     }
     tally.add({ failed: 1 });
     if (isStoredObjectMismatchError(error)) {

@@ -39,9 +39,12 @@ export interface BackupSettings {
   backfillMs: number;
   dryRun: boolean;
   signal?: AbortSignal | undefined;
+  /** The bucket, named in the message of a run that stops because it cannot write there. */
+  destination?: string;
 }
 
-export type RunStatus = 'complete' | 'incomplete' | 'lease-held' | 'aborted';
+/** `refused`: the state document belongs to another bucket (exit 2, nothing written). */
+export type RunStatus = 'complete' | 'incomplete' | 'lease-held' | 'aborted' | 'refused';
 
 export interface RunResult {
   status: RunStatus;
@@ -53,6 +56,7 @@ export interface RunResult {
 
 /** Exit code of a run: 0 only when every planned clip is in the bucket (or another runner holds the lease). */
 export function exitCodeOf(result: RunResult): number {
+  if (result.status === 'refused') return 2;
   return result.status === 'complete' || result.status === 'lease-held' ? 0 : 1;
 }
 
@@ -67,6 +71,13 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       logger.warn({ event: 'job.aborting', reason }, `stopping: ${reason}`);
       controller.abort(new Error(reason));
     }
+  };
+  /** Why the run ended early (one message for one cause), if it did. */
+  let stopReason: string | undefined;
+  const stop = (reason: string) => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    abort(reason);
   };
   const onOuterAbort = () => abort('signal received: finishing cleanly');
   settings.signal?.addEventListener('abort', onOuterAbort, { once: true });
@@ -84,9 +95,15 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     tally,
     uploads: new Limiter(settings.uploadConcurrency),
     stateWriteIntervalMs: settings.stateWriteIntervalMs ?? 1000,
+    destination: settings.destination ?? 'the configured bucket',
+    stop,
   };
   const finish = (status: RunStatus, summary = summaryLine(tally.counts, clock() - startedAt)): RunResult => {
     const durationMs = clock() - startedAt;
+    if (stopReason !== undefined) {
+      status = 'incomplete';
+      summary = `${summary}\nstopped: ${stopReason}`;
+    }
     logger.info({ event: 'job.end', status, ...tally.counts, durationMs }, summary);
     return { status, counts: tally.counts, durationMs, summary, dryRunObjects: tally.dryRunObjects };
   };
@@ -97,6 +114,11 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   try {
     const [listedCameras, seen] = await Promise.all([deps.source.listCameras(), state.read()]);
     const cameras = acceptedCameras(listedCameras, context);
+    const otherBucket = bucketMismatch(seen, settings.destination, settings.siteId ?? DEFAULT_SITE_ID);
+    if (otherBucket) {
+      logger.error({ event: 'state.other_bucket', stateBucket: seen.bucket, bucket: settings.destination }, otherBucket);
+      return finish('refused', otherBucket);
+    }
     reportRepairs(seen, logger);
     const skew = clockSkew(seen, clock());
     if (skew) {
@@ -203,6 +225,20 @@ function acceptedCameras(cameras: Camera[], context: Pick<CameraBackupContext, '
 /** Logs what the read found wrong in the stored state and how it was read (written with the run's next write). */
 function reportRepairs(site: SiteState, logger: Logger): void {
   for (const repair of site.found ?? []) logger.warn({ event: 'state.repaired', what: repair.what }, `state document: ${repair.what}`);
+}
+
+/**
+ * A message when the state document's watermarks are about another bucket than GCS_BUCKET_NAME, else undefined:
+ * they say clips are in that bucket, so a new bucket would be treated as already backed up (and get nothing).
+ */
+function bucketMismatch(site: SiteState, destination: string | undefined, siteId: string): string | undefined {
+  if (destination === undefined || site.bucket === undefined || site.bucket === destination) return undefined;
+  return (
+    `GCS_BUCKET_NAME is "${destination}", but the state document's watermarks are about the bucket "${site.bucket}": ` +
+    `its clips are in "${site.bucket}", not in "${destination}", so nothing was backed up. To back up into "${destination}" ` +
+    `from the start (BACKFILL_HOURS), give it its own state: set STATE_DOCUMENT to a new document, e.g. nvr-backup/${siteId}-${destination}; ` +
+    `or set GCS_BUCKET_NAME back to "${site.bucket}"`
+  );
 }
 
 /** A message when this machine's clock differs from the store's by more than FUTURE_TOLERANCE_MS, else undefined. */

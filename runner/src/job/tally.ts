@@ -9,12 +9,16 @@ export interface RunCounts {
   unsupported: number;
   invalid: number;
   stillRecording: number;
+  /** Uploads stopped by SIGTERM/SIGINT: not failed, the next run uploads them again. */
+  abandoned: number;
+  /** Watermark writes that could not be stored (the clips are in the bucket; the next run records them). */
+  stateWritesFailed: number;
   bytes: number;
 }
 
 export class RunTally {
   readonly counts: RunCounts = {
-    cameras: 0, planned: 0, uploaded: 0, existing: 0, failed: 0, unsupported: 0, invalid: 0, stillRecording: 0, bytes: 0,
+    cameras: 0, planned: 0, uploaded: 0, existing: 0, failed: 0, unsupported: 0, invalid: 0, stillRecording: 0, abandoned: 0, stateWritesFailed: 0, bytes: 0,
   };
   /** Object names a dry run would have written. */
   readonly dryRunObjects: string[] = [];
@@ -35,9 +39,12 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** A run is complete when no clip failed, none was unsupported and none was invalid (unusable, future, too long). */
+/**
+ * A run is complete when no clip failed, none was unsupported, none was invalid (unusable, future, too long),
+ * none was abandoned and every watermark write was stored.
+ */
 export function isComplete(counts: RunCounts): boolean {
-  return counts.failed === 0 && counts.unsupported === 0 && counts.invalid === 0;
+  return counts.failed === 0 && counts.unsupported === 0 && counts.invalid === 0 && counts.abandoned === 0 && counts.stateWritesFailed === 0;
 }
 
 export function summaryLine(counts: RunCounts, durationMs: number): string {
@@ -45,6 +52,9 @@ export function summaryLine(counts: RunCounts, durationMs: number): string {
     `backup ${isComplete(counts) ? 'complete' : 'incomplete'}: ` +
     `${counts.cameras} camera(s), ${counts.uploaded} clip(s) uploaded (${formatBytes(counts.bytes)}), ` +
     `${counts.existing} already in bucket, ${counts.failed} failed, ${counts.unsupported} unsupported, ` +
-    `${counts.invalid} invalid, ${counts.stillRecording} still recording, in ${(durationMs / 1000).toFixed(1)} s`
+    `${counts.invalid} invalid, ${counts.stillRecording} still recording` +
+    (counts.abandoned > 0 ? `, ${counts.abandoned} abandoned (stopped; the next run uploads them)` : '') +
+    (counts.stateWritesFailed > 0 ? `, ${counts.stateWritesFailed} watermark write(s) failed (the clips are in the bucket; the next run records them)` : '') +
+    `, in ${(durationMs / 1000).toFixed(1)} s`
   );
 }

@@ -35,8 +35,8 @@ export interface WatchSettings {
   signal: AbortSignal;
   /** After each backup run (heartbeat, alerts). */
   onRun?: (result: RunResult) => Promise<void>;
-  /** After each check, quiet or not (heartbeat). */
-  onCheck?: () => Promise<void>;
+  /** After each check, quiet or not (heartbeat); `ok` is false when the check itself failed. */
+  onCheck?: (ok: boolean) => Promise<void>;
 }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -122,8 +122,10 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
   logger.info({ event: 'watch.start', pollMs: timing.pollMs, settleMs: backup.plan.settleMs }, `watching Scrypted: every camera listed every ${timing.pollMs / 1000} s, sooner after motion; a clip is backed up ${backup.plan.settleMs / 1000} s after it ends`);
   try {
     while (!signal.aborted) {
+      let ok = false;
       try {
         await check();
+        ok = true;
       } catch (error) {
         // Scrypted restarting, Firestore unreachable: the next check tries again (the source reconnects itself).
         const retryMs = timing.hotPollMs;
@@ -132,7 +134,7 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
         await pause(retryMs);
         continue;
       } finally {
-        await settings.onCheck?.();
+        await settings.onCheck?.(ok);
       }
       await pause(Math.min(nextWakeAt(cameras, clock(), timing) - clock(), timing.hotPollMs));
     }

@@ -160,7 +160,8 @@ const refused: RefusedRow[] = [
   {
     variable: 'GCS_KEYFILE_PATH',
     value: files.unreadable,
-    says: /^names a file this user cannot read: /,
+    // Names the file's owner and mode, this process's uid, and the fix (the container runs as uid 1000).
+    says: /^names a file this user \(uid \d+\) cannot read: .*unreadable\.json \(owner uid \d+, mode 0000\): on the host, chown \d+ the file and chmod 0400 it \(the container runs as uid 1000; docs\/container\.md\)$/,
     skip: IS_ROOT && 'running as root: a chmod 000 file is still readable, so "unreadable" cannot be produced',
   },
   { variable: 'GCS_KEYFILE_PATH', value: files.subdir, says: /^names a file that cannot be read \(EISDIR\): / },
@@ -211,6 +212,8 @@ const refused: RefusedRow[] = [
   ...wholeNumber('BACKFILL_HOURS'),
   ...wholeNumber('LEASE_SECONDS'),
   ...wholeNumber('WATCH_POLL_SECONDS'),
+  // LOG_FORMAT
+  { variable: 'LOG_FORMAT', value: 'text', says: /^must be one of auto, json, pretty$/ },
   // LOG_LEVEL
   ...['loud', 'warning', 'verbose', '3', 'info,debug'].map(
     (value): RefusedRow => ({ variable: 'LOG_LEVEL', value, says: /^must be one of fatal, error, warn, info, debug, trace, silent$/ }),
@@ -218,6 +221,11 @@ const refused: RefusedRow[] = [
   // HEARTBEAT_FILE
   { variable: 'HEARTBEAT_FILE', value: files.subdir, says: /^names a directory, not a file: / },
   { variable: 'HEARTBEAT_FILE', value: join(dir, 'no-such-dir', 'heartbeat'), says: /^is in a directory that does not exist: .*no-such-dir$/ },
+  // METRICS_FILE, HEALTHCHECK_URL
+  { variable: 'METRICS_FILE', value: join(dir, 'metrics.txt'), says: /^must end in \.prom \(node_exporter's textfile collector reads only \*\.prom files\)/ },
+  { variable: 'METRICS_FILE', value: join(dir, 'no-such-dir', 'nvr.prom'), says: /^is in a directory that does not exist: .*no-such-dir$/ },
+  { variable: 'HEALTHCHECK_URL', value: 'hc-ping.com/secret-uuid-1234', says: /^must be an http:\/\/ or https:\/\/ URL, .*the value is not shown: it is a secret/ },
+  { variable: 'HEALTHCHECK_URL', value: 'ftp://hc-ping.com/secret-uuid-1234', says: /^must be an http:\/\/ or https:\/\/ URL/ },
 ];
 
 const accepted: AcceptedRow[] = [
@@ -272,8 +280,13 @@ const accepted: AcceptedRow[] = [
   { variable: 'WATCH_POLL_SECONDS', value: '', check: (c) => assert.equal(c.watchPollMs, 30_000) },
   { variable: 'WATCH_POLL_SECONDS', value: '2', check: (c) => assert.equal(c.watchPollMs, 2_000) },
   { variable: 'LOG_LEVEL', value: '', check: (c) => assert.equal(c.logLevel, 'info') },
+  { variable: 'LOG_FORMAT', value: '', check: (c) => assert.equal(c.logFormat, 'auto') },
+  { variable: 'LOG_FORMAT', value: 'Pretty', check: (c) => assert.equal(c.logFormat, 'pretty') },
   { variable: 'LOG_LEVEL', value: ' TRACE ', check: (c) => assert.equal(c.logLevel, 'trace') },
-  { variable: 'HEARTBEAT_FILE', value: '', check: (c) => assert.equal(c.heartbeatFile, undefined) },
+  { variable: 'HEARTBEAT_FILE', value: '', check: (c) => assert.equal(c.heartbeatFile, '/tmp/nvr-backup-heartbeat') },
+  { variable: 'METRICS_FILE', value: '', check: (c) => assert.equal(c.metricsFile, undefined) },
+  { variable: 'METRICS_FILE', value: join(dir, 'nvr.prom'), check: (c) => assert.equal(c.metricsFile, join(dir, 'nvr.prom')) },
+  { variable: 'HEALTHCHECK_URL', value: '', check: (c) => assert.equal(c.healthcheckUrl, undefined) },
   { variable: 'HEARTBEAT_FILE', value: join(dir, 'heartbeat'), check: (c) => assert.equal(c.heartbeatFile, join(dir, 'heartbeat')) },
 ];
 

@@ -123,6 +123,30 @@ describe('Firestore state store specifics', () => {
     assert.equal(data?.schema, 2);
   });
 
+  it('writes a readable date next to every watermark, the lease expiry and the last run, and binds the document to its bucket', async () => {
+    const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/readable');
+    const bound = createFirestoreStateStore({ projectId: 'demo-test', databaseId: '(default)', documentPath: 'nvr-backup/readable', keyFilename: undefined, initialWatermark: 0, bucket: 'first-bucket' });
+    open.push(bound);
+    const t = Date.UTC(2026, 10, 30, 19, 45, 0);
+    await bound.acquireLease('me', 60_000, Date.now());
+    await bound.advanceCamera({ cameraId: 'c1', name: 'Front', lastTimestamp: t, landed: new Map(), forgetBefore: 0 });
+    await bound.recordRun({ startedAt: t, finishedAt: t + 1000, uploaded: 1, existing: 0, failed: 0, bytes: 5 });
+    const data = (await raw.get()).data() as Record<string, any>;
+    assert.equal(data.lastTimestampIso, '2026-11-30T19:45:00.000Z');
+    const camera = Object.values(data.cameras as Record<string, any>)[0];
+    assert.equal(camera.lastTimestamp, t, 'the number stays the truth');
+    assert.equal(camera.lastTimestampIso, '2026-11-30T19:45:00.000Z');
+    assert.equal(data.lastRun.finishedAtIso, '2026-11-30T19:45:01.000Z');
+    assert.match(data.lease.expiresAtIso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(data.bucket, 'first-bucket');
+    // A store for another bucket reads the first one back (the job refuses it) and never rebinds the document.
+    const other = createFirestoreStateStore({ projectId: 'demo-test', databaseId: '(default)', documentPath: 'nvr-backup/readable', keyFilename: undefined, initialWatermark: 0, bucket: 'second-bucket' });
+    open.push(other);
+    assert.equal((await other.read()).bucket, 'first-bucket');
+    await other.advanceCamera({ cameraId: 'c1', name: 'Front', lastTimestamp: t + 5000, landed: new Map(), forgetBefore: 0 });
+    assert.equal((await raw.get()).data()?.bucket, 'first-bucket');
+  });
+
 });
 
 it('startFirestoreEmulator fails fast with the missing jar path', async () => {

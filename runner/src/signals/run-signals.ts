@@ -1,0 +1,73 @@
+// The one place that knows how each backup run ended (ARCHITECTURE.md: signals about the write path come from
+// one place) and tells the outside: the HEALTHCHECK_URL pings (start, success, failure with its reason) and the
+// METRICS_FILE for Prometheus. Neither ever fails the backup: their errors are logged as warnings.
+import type { RunCounts } from '../job/tally.js';
+import type { Logger } from '../log.js';
+import { sendPing } from './healthcheck-ping.js';
+import { previousSuccess, writeMetricsFile, type CameraWatermark } from './metrics-file.js';
+
+export interface SignalSettings {
+  healthcheckUrl: string | undefined;
+  metricsFile: string | undefined;
+}
+
+/** How a run ended, as the outside is told. */
+export interface RunOutcome {
+  success: boolean;
+  finishedAt: number;
+  durationMs: number;
+  /** The summary line, or the error that ended the run: the failure ping's body. */
+  reason: string;
+  counts: RunCounts | undefined;
+  /** Each camera's watermark after the run (empty when unknown). */
+  cameras: CameraWatermark[];
+}
+
+export class RunSignals {
+  /** ms since the epoch of the newest successful run this process saw (the daemon's health check uses it). */
+  lastSuccessAt: number | undefined;
+
+  constructor(
+    private readonly settings: SignalSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** True when the metrics file wants each camera's watermark after the run. */
+  get wantsWatermarks(): boolean {
+    return this.settings.metricsFile !== undefined;
+  }
+
+  async started(): Promise<void> {
+    if (this.settings.healthcheckUrl) await sendPing(this.settings.healthcheckUrl, 'start', '', this.logger);
+  }
+
+  async finished(outcome: RunOutcome): Promise<void> {
+    if (outcome.success) this.lastSuccessAt = outcome.finishedAt;
+    const { healthcheckUrl, metricsFile } = this.settings;
+    await Promise.all([
+      healthcheckUrl ? sendPing(healthcheckUrl, outcome.success ? 'success' : 'fail', outcome.reason, this.logger) : undefined,
+      metricsFile ? this.writeMetrics(metricsFile, outcome) : undefined,
+    ]);
+  }
+
+  private async writeMetrics(path: string, outcome: RunOutcome): Promise<void> {
+    const earlier = this.lastSuccessAt ?? (await previousSuccess(path));
+    const counts = outcome.counts;
+    try {
+      await writeMetricsFile(path, {
+        finishedAt: outcome.finishedAt,
+        success: outcome.success,
+        lastSuccessAt: outcome.success ? outcome.finishedAt : earlier,
+        uploaded: counts?.uploaded ?? 0,
+        bytes: counts?.bytes ?? 0,
+        failed: counts?.failed ?? (outcome.success ? 0 : 1),
+        unsupported: counts?.unsupported ?? 0,
+        abandoned: counts?.abandoned ?? 0,
+        durationMs: outcome.durationMs,
+        cameras: outcome.cameras,
+      });
+    } catch (error) {
+      this.logger.warn({ event: 'metrics.failed', err: String(error) }, `could not write METRICS_FILE ${path}; the backup goes on`);
+    }
+  }
+}
