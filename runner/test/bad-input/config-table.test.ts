@@ -212,6 +212,10 @@ const refused: RefusedRow[] = [
   ...wholeNumber('BACKFILL_HOURS'),
   ...wholeNumber('LEASE_SECONDS'),
   ...wholeNumber('WATCH_POLL_SECONDS'),
+  // UPLOAD_LIMIT
+  ...['4X', 'fast', '-1M', '25:00,4M', '08:00,4M 08:00,off'].map(
+    (value): RefusedRow => ({ variable: 'UPLOAD_LIMIT', value, says: /^must be bytes per second \(e\.g\. 4M, 500k, off\) or a daily schedule/ }),
+  ),
   // LOG_FORMAT
   { variable: 'LOG_FORMAT', value: 'text', says: /^must be one of auto, json, pretty$/ },
   // LOG_LEVEL
@@ -278,6 +282,9 @@ const accepted: AcceptedRow[] = [
   { variable: 'BACKFILL_HOURS', value: '', check: (c) => assert.equal(c.backfillMs, 168 * 3_600_000) },
   { variable: 'LEASE_SECONDS', value: '', check: (c) => assert.equal(c.leaseMs, 300_000) },
   { variable: 'WATCH_POLL_SECONDS', value: '', check: (c) => assert.equal(c.watchPollMs, 30_000) },
+  { variable: 'UPLOAD_LIMIT', value: '', check: (c) => assert.equal(c.gcs.uploadLimit, undefined) },
+  { variable: 'UPLOAD_LIMIT', value: 'off', check: (c) => assert.equal(c.gcs.uploadLimit, undefined) },
+  { variable: 'UPLOAD_LIMIT', value: '4M', check: (c) => assert.ok(c.gcs.uploadLimit) },
   { variable: 'WATCH_POLL_SECONDS', value: '2', check: (c) => assert.equal(c.watchPollMs, 2_000) },
   { variable: 'LOG_LEVEL', value: '', check: (c) => assert.equal(c.logLevel, 'info') },
   { variable: 'LOG_FORMAT', value: '', check: (c) => assert.equal(c.logFormat, 'auto') },
