@@ -59,8 +59,13 @@ async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<s
   const checked = new ClipBodyCheck(what, size, context.timeoutMs);
   // A connection that breaks mid-body fails the check with what was received; a consumer that stops reading
   // frees the connection.
-  response.on('error', (error) => checked.destroy(checked.cutOff(error)));
+  response.on('error', (error) => {
+    if (!checked.destroyed) checked.destroy(checked.cutOff(error));
+  });
   checked.on('close', () => response.destroy());
+  // A consumer that attached no reader yet (an upload stopped while its session opened, a run being stopped) must
+  // not take the process down with an unhandled 'error': readers that are attached still get every error.
+  checked.on('error', () => undefined);
   response.pipe(checked);
   return { stream: checked, size };
 }

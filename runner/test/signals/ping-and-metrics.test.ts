@@ -138,7 +138,7 @@ describe('run with HEALTHCHECK_URL and METRICS_FILE (real CLI, local stack)', { 
     assert.ok(before);
     const result = await runCli(['run'], { ...stack.env, SITE_ID: 'pinged-missing', GCS_BUCKET_NAME: 'no-such-bucket', HEALTHCHECK_URL: pings.url, METRICS_FILE: metricsFile });
     assert.equal(result.code, 1, result.stderr);
-    assert.deepEqual(pings.pings.map((p) => p.path), [`/ping/${SECRET}/start`, `/ping/${SECRET}/fail`]);
+    assert.deepEqual(pings.pings.map((p) => p.path), [`/ping/${SECRET}/start`, `/ping/${SECRET}/fail`], `${result.stdout}\n${result.stderr}`);
     assert.match(pings.pings[1]?.body ?? '', /incomplete|no-such-bucket/);
     const text = await readFile(metricsFile, 'utf8');
     assert.match(text, /^nvr_backup_last_run_success 0$/m);
