@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { runCli, type CliResult } from '../support/cli-process.js';
+import { logEvents, runCli, type CliResult } from '../support/cli-process.js';
 import { startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
 
@@ -83,13 +83,6 @@ function assertNoRawControls(result: CliResult, what: string): void {
   assert.doesNotMatch(result.stderr, RAW_TERMINAL_CONTROL, `${what}: raw control character on stderr`);
   // stdout is log lines (JSON) and, for status and check, text lines: no CR anywhere.
   assert.ok(!result.stdout.includes('\r') && !result.stderr.includes('\r'), `${what}: raw CR`);
-}
-
-function logEvents(stdout: string): Array<Record<string, unknown>> {
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 const env = (changes: Record<string, string>) => ({ ...stack.env, ...changes });

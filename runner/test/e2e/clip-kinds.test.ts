@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
-import { runCli } from '../support/cli-process.js';
+import { logEvents, runCli } from '../support/cli-process.js';
 import { readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
 
@@ -50,8 +50,6 @@ async function storedSha(clipId: string): Promise<string | undefined> {
 
 const readState = () => readSiteState(stack);
 
-const events = (stdout: string, event: string) =>
-  stdout.split('\n').filter((line) => line.includes(`"event":"${event}"`)).map((line) => JSON.parse(line) as Record<string, unknown>);
 
 describe('clips as a real Scrypted gives them, through the CLI and the GCS sink', { timeout: 300_000 }, () => {
   it('--dry-run lists the 5 clips that can be backed up and counts the 2 ffmpeg-only clips as unsupported, writing nothing', async () => {
@@ -71,10 +69,10 @@ describe('clips as a real Scrypted gives them, through the CLI and the GCS sink'
     assert.match(result.stderr, /5 clip\(s\) uploaded .*, 0 already in bucket, 0 failed, 2 unsupported/);
     assert.deepEqual((await stack.gcs.listObjects(stack.bucket)).sort(), streamable.map(nameOf).sort());
     for (const id of streamable) assert.equal(await storedSha(id), await stack.scrypted.clipSha256(id), id);
-    const unsupported = events(result.stdout, 'clip.unsupported');
+    const unsupported = logEvents(result.stdout, 'clip.unsupported');
     assert.deepEqual(unsupported.map((line) => line.clipId).sort(), ['ffmpeg-1', 'ffmpeg-2']);
     assert.match(String(unsupported[0]?.err), /ffmpeg/);
-    assert.deepEqual(events(result.stdout, 'clip.failed'), []);
+    assert.deepEqual(logEvents(result.stdout, 'clip.failed'), []);
     // One conversion per clip without an href: each one is a copy of the clip held by the NVR's core for 10 minutes.
     assert.deepEqual(Object.fromEntries(stack.scrypted.conversions), { 'file-1': 1, 'buffer-1': 1, 'buffer-2': 1 });
     const state = await readState();
@@ -107,10 +105,10 @@ describe('clips as a real Scrypted gives them, through the CLI and the GCS sink'
     assert.match(result.stderr, /2 clip\(s\) uploaded .*, 0 failed, 0 unsupported/);
     for (const id of ['big-1', 'buffer-3']) assert.equal(await storedSha(id), await stack.scrypted.clipSha256(id), id);
     // The log gives the real reasons: the cut stream, then the refused connections and 500s while it restarts.
-    const uploadRetries = events(result.stdout, 'upload.retry');
+    const uploadRetries = logEvents(result.stdout, 'upload.retry');
     assert.equal(uploadRetries.length, 1, result.stdout);
     assert.match(String(uploadRetries[0]?.reason), /clip\/big-1\.mp4 is not a whole MP4 clip: Scrypted closed the connection in the middle of the clip/);
-    const fetchRetries = events(result.stdout, 'scrypted.retry').map((line) => String(line.reason));
+    const fetchRetries = logEvents(result.stdout, 'scrypted.retry').map((line) => String(line.reason));
     assert.ok(fetchRetries.some((reason) => /ECONNREFUSED/.test(reason)), fetchRetries.join('\n'));
     assert.ok(fetchRetries.some((reason) => /HTTP 401/.test(reason)), 'the restarted server forgot the token: one re-login');
     assert.ok(fetchRetries.every((reason) => reason !== 'aborted'));

@@ -4,11 +4,10 @@
 // runner retries.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../support/cli-process.js';
+import { logEvents, runCli } from '../support/cli-process.js';
 import { startCli } from '../support/cli-child.js';
 import { demoCameras, startLocalStack, type LocalStack } from '../support/local-stack.js';
 
-const events = (stdout: string, event: string) => stdout.split('\n').filter((line) => line.includes(`"event":"${event}"`));
 
 describe('one error per cause (real CLI, local stack)', { timeout: 300_000 }, () => {
   let stack: LocalStack;
@@ -22,8 +21,8 @@ describe('one error per cause (real CLI, local stack)', { timeout: 300_000 }, ()
   it('a bucket that does not exist: the run stops at the first clip, one message names it and GCS_BUCKET_NAME', async () => {
     const result = await runCli(['run'], { ...stack.env, SITE_ID: 'missing-bucket', UPLOAD_CONCURRENCY: '1', GCS_BUCKET_NAME: 'no-such-bucket' });
     assert.equal(result.code, 1, result.stderr);
-    assert.equal(events(result.stdout, 'clip.failed').length, 1, result.stdout);
-    assert.equal(events(result.stdout, 'clip.start').length, 1, 'no other clip is tried');
+    assert.equal(logEvents(result.stdout, 'clip.failed').length, 1, result.stdout);
+    assert.equal(logEvents(result.stdout, 'clip.start').length, 1, 'no other clip is tried');
     assert.match(result.stderr, /^stopped: the bucket "no-such-bucket" does not exist \(GCS answered 404\): check GCS_BUCKET_NAME/m);
     assert.match(result.stderr, /backup incomplete: .* 1 failed/);
   });
@@ -33,7 +32,7 @@ describe('one error per cause (real CLI, local stack)', { timeout: 300_000 }, ()
     try {
       const result = await runCli(['run'], { ...stack.env, SITE_ID: 'refused', UPLOAD_CONCURRENCY: '1' });
       assert.equal(result.code, 1, result.stderr);
-      assert.equal(events(result.stdout, 'clip.failed').length, 1, result.stdout);
+      assert.equal(logEvents(result.stdout, 'clip.failed').length, 1, result.stdout);
       assert.match(result.stderr, /^stopped: GCS refused to write to the bucket "demo-nvr-clips" \(403\): the key in GCS_KEYFILE_PATH needs roles\/storage.objectCreator/m);
     } finally {
       stack.gcs.clearFaults();
@@ -53,8 +52,8 @@ describe('one error per cause (real CLI, local stack)', { timeout: 300_000 }, ()
     }
     const output = run.output();
     assert.match(output, /backup incomplete: .* 0 failed, .*, [12] abandoned \(stopped; the next run uploads them\)/);
-    assert.equal(events(output, 'clip.failed').length, 0);
-    assert.ok(events(output, 'clip.abandoned').length >= 1);
+    assert.equal(logEvents(output, 'clip.failed').length, 0);
+    assert.ok(logEvents(output, 'clip.abandoned').length >= 1);
     const again = await runCli(['run'], env);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /backup complete: 3 camera\(s\), 13 clip\(s\) uploaded/);

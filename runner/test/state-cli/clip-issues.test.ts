@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { objectName } from '../../src/core/object-name.js';
 import { clipEnd } from '../../src/core/clip-time.js';
-import { runCli } from '../support/cli-process.js';
+import { logEvents, runCli } from '../support/cli-process.js';
 import type { TestClip } from '../scrypted-server/server.js';
-import { asClip, clipAt, events, lastEnd, sha, stateCliFixture } from './fixture.js';
+import { asClip, clipAt, lastEnd, sha, stateCliFixture } from './fixture.js';
 
 const f = stateCliFixture([
   { id: 'mismatch', name: 'Mismatch Camera', clips: [clipAt('mm-1', 40, 51, { generate: { sizeBytes: 600_000, seed: 51 } }), clipAt('mm-2', 30, 52, { generate: { sizeBytes: 200_000, seed: 53 } }), clipAt('mm-3', 20, 54)] },
@@ -31,7 +31,7 @@ describe('wrong objects and unsupported clips through the CLI', { timeout: 300_0
     assert.equal(first.code, 1, first.stderr);
     const wrong = await f.stack().gcs.readObject(f.stack().bucket, badName);
     assert.ok(wrong && sha(wrong.bytes) !== (await f.stack().scrypted.clipSha256(bad.id)), 'the scenario is real: the wrong object is there');
-    assert.ok(events(first.stdout).some((line) => line.event === 'clip.mismatch' && line.object === badName));
+    assert.ok(logEvents(first.stdout).some((line) => line.event === 'clip.mismatch' && line.object === badName));
     const held = await f.cameraState(site, 'mismatch');
     assert.ok((held?.lastTimestamp as number) < clipEnd(asClip(camera, bad)), 'the watermark stops before the clip');
     let status = await runCli(['status'], f.env(site, ['mismatch']));

@@ -2,8 +2,8 @@
 // watermarks and leases in 2030, at 1e300 or malformed; a camera removed a month ago; fields of another tool.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runCli } from '../support/cli-process.js';
-import { MIN, clipAt, events, lastEnd, now, stateCliFixture } from './fixture.js';
+import { logEvents, runCli } from '../support/cli-process.js';
+import { MIN, clipAt, lastEnd, now, stateCliFixture } from './fixture.js';
 
 const f = stateCliFixture([
   { id: 'clock', name: 'Clock Camera', clips: [clipAt('clock-1', 40, 31), clipAt('clock-2', 30, 32)] },
@@ -16,7 +16,7 @@ describe('clocks and tampered documents through the CLI', { timeout: 300_000 }, 
     const ahead = await runCli(['run'], f.env(site, ['clock'], { NVR_BACKUP_TEST_CLOCK_OFFSET_MS: String(2 * 24 * 60 * MIN) }));
     assert.equal(ahead.code, 1, ahead.stderr);
     assert.match(ahead.stderr, /clock is \d+ min ahead of Firestore's.*set the clock right \(NTP\)/);
-    assert.ok(events(ahead.stdout).some((line) => line.event === 'clock.skewed'));
+    assert.ok(logEvents(ahead.stdout).some((line) => line.event === 'clock.skewed'));
     const stored = await f.cameraState(site, 'clock');
     assert.ok(stored === undefined || (stored.lastTimestamp as number) <= Date.now(), 'no watermark in the future');
     const right = await runCli(['run'], f.env(site, ['clock']));
@@ -52,9 +52,9 @@ describe('clocks and tampered documents through the CLI', { timeout: 300_000 }, 
       assert.equal(run.code, 0, `${site}\n${run.stderr}`);
       assert.doesNotMatch(run.stderr, /Invalid time value|holds the lease/);
       assert.match(run.stderr, /2 clip\(s\) uploaded/, site);
-      const repaired = events(run.stdout).filter((line) => line.event === 'state.repaired').map((line) => String(line.what));
+      const repaired = logEvents(run.stdout).filter((line) => line.event === 'state.repaired').map((line) => String(line.what));
       assert.ok(repaired.some((what) => /watermark .*(in the future|not a time)/.test(what)), `${site}: ${repaired.join(' | ')}`);
-      const leaseReported = events(run.stdout).some((line) => line.event === 'lease.untrusted') || repaired.some((what) => /lease .*not honoured/.test(what));
+      const leaseReported = logEvents(run.stdout).some((line) => line.event === 'lease.untrusted') || repaired.some((what) => /lease .*not honoured/.test(what));
       assert.ok(leaseReported, `${site}: the lease that is not one is reported`);
       await f.assertAllStored(site, camera);
       const data = (await f.doc(site).get()).data() ?? {};

@@ -20,16 +20,6 @@ export const clipAt = (id: string, minutesAgo: number, seed: number, extra: Part
 export const asClip = (camera: TestCamera, clip: TestClip): Clip => ({ id: clip.id, cameraId: camera.id, startTime: clip.startTime, duration: clip.duration });
 export const lastEnd = (camera: TestCamera) => Math.max(...camera.clips.map((clip) => clipEnd(asClip(camera, clip))));
 
-/** The JSON log lines of a run's stdout. */
-export const events = (stdout: string) =>
-  stdout.split('\n').filter(Boolean).flatMap((line) => {
-    try {
-      return [JSON.parse(line) as Record<string, unknown>];
-    } catch {
-      return [];
-    }
-  });
-
 export const sha = (bytes: Buffer | undefined): string => createHash('sha256').update(bytes ?? Buffer.alloc(0)).digest('hex');
 
 export interface StateCliFixture {

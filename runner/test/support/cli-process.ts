@@ -40,3 +40,12 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
     });
   });
 }
+
+/** The JSON log lines of a run's stdout (a line that starts with `{` must parse), or only those of one event. */
+export function logEvents(stdout: string, event?: string): Array<Record<string, unknown>> {
+  const lines = stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return event === undefined ? lines : lines.filter((line) => line.event === event);
+}
