@@ -305,6 +305,17 @@ const uploadLimit = optionalText.transform((value, context): UploadLimitSchedule
   }
 });
 
+/** One word of a fixed list, case and surrounding space ignored; unset or empty means `fallback`. */
+function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? fallback : value))
+    .pipe(z.enum(values, { error: `must be one of ${values.join(', ')}` }));
+}
+
 const schema = z.object({
   SCRYPTED_HOST: scryptedUrl,
   SCRYPTED_USER: text('the Scrypted user name'),
@@ -339,20 +350,8 @@ const schema = z.object({
   BACKFILL_HOURS: integer(168, 0, 8760, 'hours'),
   LEASE_SECONDS: integer(300, 30, 86400, 'seconds'),
   WATCH_POLL_SECONDS: integer(30, 2, 3600, 'seconds'),
-  LOG_LEVEL: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? 'info' : value))
-    .pipe(z.enum(LEVELS, { error: `must be one of ${LEVELS.join(', ')}` })),
-  LOG_FORMAT: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .optional()
-    .transform((value) => (value === undefined || value === '' ? 'auto' : value))
-    .pipe(z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` })),
+  LOG_LEVEL: oneOf(LEVELS, 'info'),
+  LOG_FORMAT: oneOf(LOG_FORMATS, 'auto'),
   HEARTBEAT_FILE: heartbeatFile,
   HEALTHCHECK_URL: healthcheckUrl,
   METRICS_FILE: metricsFile,
