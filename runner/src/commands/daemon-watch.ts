@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { DEFAULT_WATCH_TIMING } from '../watch/watch-decisions.js';
 import { watch } from '../watch/watch-loop.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
-import { touchHeartbeat } from './daemon.js';
+import { daemonHeartbeat } from './daemon.js';
 import { runSignals } from './run.js';
 
 const HEARTBEAT_EVERY_MS = 60_000;
@@ -21,13 +21,10 @@ const SUCCESS_WITHIN_SECONDS = 2 * 3600;
 
 export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, signal: AbortSignal): Promise<number> {
   let lastBeat = 0;
-  const since = new Date().toISOString();
   const signals = runSignals(config, logger);
-  let lastSuccessAt: string | undefined;
   let runFailed = false;
-  const beat = (detail: Record<string, unknown>) =>
-    touchHeartbeat(config.heartbeatFile, logger, { since, successWithinSeconds: SUCCESS_WITHIN_SECONDS, ...(lastSuccessAt ? { lastSuccessAt } : {}), ...detail });
-  await beat({ state: 'starting' });
+  const heartbeat = await daemonHeartbeat(config.heartbeatFile, logger, SUCCESS_WITHIN_SECONDS);
+  await heartbeat.beat('starting');
   const state = await createStateStore(config);
   try {
     const source = await connectSource(config, logger);
@@ -41,19 +38,19 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
           signal,
           onRun: async (result) => {
             runFailed = result.status !== 'complete';
-            if (!runFailed) lastSuccessAt = new Date().toISOString();
+            if (!runFailed) heartbeat.succeeded();
             // The ping URL and the metrics file hear of every run, as after `run` (without per-camera watermarks).
             await signals.finished({
               success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras: [],
             });
-            await beat({ state: result.status, exitCode: exitCodeOf(result) });
+            await heartbeat.beat(result.status, exitCodeOf(result));
           },
           onCheck: (ok) => {
-            if (ok && !runFailed) lastSuccessAt = new Date().toISOString();
+            if (ok && !runFailed) heartbeat.succeeded();
             // At most once a minute while quiet: the health check needs a fresh file, not one per wake.
             if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return Promise.resolve();
             lastBeat = Date.now();
-            return beat({ state: ok ? 'watching' : 'check failed' });
+            return heartbeat.beat(ok ? 'watching' : 'check failed');
           },
         },
       );

@@ -23,6 +23,7 @@ export interface Heartbeat {
   successWithinSeconds: number;
 }
 
+/** Writes the heartbeat file atomically (rename); a failure is logged, never fatal. */
 async function writeHeartbeat(path: string, logger: Logger, heartbeat: Heartbeat): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(heartbeat)}\n`)
@@ -42,35 +43,41 @@ async function earlierSuccess(path: string): Promise<string | undefined> {
   }
 }
 
-export async function touchHeartbeat(path: string | undefined, logger: Logger, detail: Record<string, unknown>): Promise<void> {
-  if (!path) return;
-  await writeFile(path, `${JSON.stringify({ at: new Date().toISOString(), ...detail })}\n`).catch((error: unknown) => {
-    logger.warn({ event: 'heartbeat.failed', err: String(error) }, `could not write the heartbeat file ${path}`);
-  });
+/**
+ * One daemon's heartbeat file: `beat` writes it (the state, an exit code, when the daemon started, the last success),
+ * `succeeded` records a success for the next beat. A success an earlier daemon recorded is kept.
+ */
+export async function daemonHeartbeat(path: string, logger: Logger, successWithinSeconds: number) {
+  const since = new Date().toISOString();
+  let lastSuccessAt = await earlierSuccess(path);
+  return {
+    succeeded(): void {
+      lastSuccessAt = new Date().toISOString();
+    },
+    beat(state: string, exitCode?: number): Promise<void> {
+      return writeHeartbeat(path, logger, {
+        at: new Date().toISOString(), state, ...(exitCode === undefined ? {} : { exitCode }), since, ...(lastSuccessAt ? { lastSuccessAt } : {}), successWithinSeconds,
+      });
+    },
+  };
 }
 
 export async function daemonCommand(config: RunnerConfig, logger: Logger, everyMs: number, signal: AbortSignal): Promise<number> {
   logger.info({ event: 'daemon.start', everyMs }, `daemon: a backup run every ${formatDuration(everyMs)}`);
   const signals = runSignals(config, logger);
-  const since = new Date().toISOString();
-  const successWithinSeconds = Math.round((2 * everyMs) / 1000);
-  let lastSuccessAt = await earlierSuccess(config.heartbeatFile);
-  const beat = (state: string, exitCode?: number) =>
-    writeHeartbeat(config.heartbeatFile, logger, {
-      at: new Date().toISOString(), state, ...(exitCode === undefined ? {} : { exitCode }), since, ...(lastSuccessAt ? { lastSuccessAt } : {}), successWithinSeconds,
-    });
-  await beat('starting');
+  const heartbeat = await daemonHeartbeat(config.heartbeatFile, logger, Math.round((2 * everyMs) / 1000));
+  await heartbeat.beat('starting');
   while (!signal.aborted) {
     const started = Date.now();
     try {
       const result = await runOnce(config, logger, { dryRun: false, signal }, signals);
-      if (exitCodeOf(result) === 0) lastSuccessAt = new Date().toISOString();
+      if (exitCodeOf(result) === 0) heartbeat.succeeded();
       // A person at a terminal sees each run's summary (the JSON log has it in job.end).
       if (chooseLogFormat(config.logFormat) === 'pretty') for (const line of result.summary.split('\n')) process.stderr.write(`${forTerminal(line)}\n`);
-      await beat(result.status, exitCodeOf(result));
+      await heartbeat.beat(result.status, exitCodeOf(result));
     } catch (error) {
       logger.error({ event: 'daemon.run_failed', err: error instanceof Error ? error.message : String(error) }, `backup run failed: ${error instanceof Error ? error.message : String(error)}`);
-      await beat('failed', 1);
+      await heartbeat.beat('failed', 1);
     }
     const wait = Math.max(0, everyMs - (Date.now() - started));
     logger.info({ event: 'daemon.sleep', nextRunAt: new Date(Date.now() + wait).toISOString() }, 'sleeping until the next run');
