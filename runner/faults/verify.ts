@@ -2,7 +2,6 @@
 // bucket (the promise that matters while things go wrong). After the clean run that follows: every clip is in
 // the bucket under its name, byte-identical, nothing else is there, and each watermark is at its camera's last
 // clip's end and never went backwards.
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { clipEnd } from '../src/core/clip-time.js';
 import { Mp4StructureCheck } from '../src/core/mp4-structure.js';
@@ -11,6 +10,7 @@ import type { Clip, MismatchRecord, SiteState } from '../src/core/ports.js';
 import { clipKey } from '../src/core/state-limits.js';
 import { createFirestoreStateStore } from '../src/firestore/index.js';
 import type { LocalStack } from '../test/support/local-stack.js';
+import { fileSha256 } from '../test/support/stack-state.js';
 import type { TestCamera } from '../test/scrypted-server/server.js';
 
 export interface Verdict {
@@ -41,12 +41,6 @@ async function isWholeMp4(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function sha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** The trial's state document, read straight from the emulator (not through any fault proxy). */
@@ -81,7 +75,7 @@ export async function clipsPassedButMissing(world: TrialWorld): Promise<number> 
       if (!passed) continue;
       const name = rightObjectName(site, camera, clip, world.prefix, world.site);
       const path = name ? world.stack.gcs.objectPath(world.stack.bucket, name) : undefined;
-      if (!path || (await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) missing += 1;
+      if (!path || (await fileSha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) missing += 1;
     }
   }
   return missing;
@@ -115,7 +109,7 @@ export async function checkComplete(world: TrialWorld, before: Record<string, nu
       last = Math.max(last, clipEnd(asClip(camera, clip)));
       const path = world.stack.gcs.objectPath(world.stack.bucket, name);
       if (!path) verdict.lost += 1;
-      else if ((await sha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) verdict.wrong += 1;
+      else if ((await fileSha256(path)) !== (await world.stack.scrypted.clipSha256(clip.id))) verdict.wrong += 1;
     }
     const watermark = site.cameras.get(camera.id)?.lastTimestamp ?? 0;
     if (watermark < (before[camera.id] ?? 0)) verdict.regressions += 1;

@@ -3,12 +3,11 @@
 // without one (their local URI comes back as a Buffer, as on server 0.144.2), and clips that are only an ffmpeg
 // input. Then a Scrypted restart in the middle of a large clip.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { clipEnd } from '../../src/core/clip-time.js';
 import { objectName } from '../../src/core/object-name.js';
 import { logEvents, runCli } from '../support/cli-process.js';
+import { fileSha256 } from '../support/stack-state.js';
 import { readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
 
@@ -42,10 +41,7 @@ function nameOf(clipId: string): string {
 
 async function storedSha(clipId: string): Promise<string | undefined> {
   const path = stack.gcs.objectPath(stack.bucket, nameOf(clipId));
-  if (!path) return undefined;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  return path ? fileSha256(path) : undefined;
 }
 
 const readState = () => readSiteState(stack);
