@@ -23,14 +23,16 @@ export class StoredObjectMismatchError extends Error {
   }
 }
 
-/** The first error named `name` in `error`'s cause chain (bounded: a cyclic chain cannot loop). */
+/** `error` and its causes, outermost first (bounded: a cyclic chain cannot loop). */
+export function causeChain(error: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let current: unknown = error; chain.length < 8 && current instanceof Error; current = current.cause) chain.push(current);
+  return chain;
+}
+
+/** The first error named `name` in `error`'s cause chain. */
 export function findInCauseChain(error: unknown, name: string): Error | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth += 1) {
-    if (current.name === name) return current;
-    current = current.cause;
-  }
-  return undefined;
+  return causeChain(error).find((link) => link.name === name);
 }
 
 export function isUnsupportedClipError(error: unknown): boolean {

@@ -3,28 +3,21 @@
 // the setting to fix, instead of the same error for every clip. Classified from the sink's thrown error: its
 // HTTP status (`code`, `status` or `response.status`, the forms gcs/ and Google's libraries use) anywhere in its
 // cause chain. Anything else (a 5xx, a reset, a timeout) is one clip's failure, retried by the next run.
+import { causeChain } from '../core/errors.js';
 
 /** The HTTP status carried by an error or one of its causes, or undefined. */
 export function httpStatusInChain(error: unknown): number | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth += 1) {
-    const candidate = current as { code?: unknown; status?: unknown; response?: { status?: unknown } };
+  for (const link of causeChain(error)) {
+    const candidate = link as { code?: unknown; status?: unknown; response?: { status?: unknown } };
     for (const value of [candidate.code, candidate.status, candidate.response?.status]) {
       if (typeof value === 'number' && value >= 100 && value < 600) return value;
     }
-    current = current.cause;
   }
   return undefined;
 }
 
 function messagesInChain(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth += 1) {
-    parts.push(current.message);
-    current = current.cause;
-  }
-  return parts.join(' ');
+  return causeChain(error).map((link) => link.message).join(' ');
 }
 
 /**
