@@ -13,8 +13,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { objectName } from '../../src/core/object-name.js';
 import { logEvents, runCli, type CliResult } from '../support/cli-process.js';
-import { startLocalStack, type LocalStack } from '../support/local-stack.js';
+import { readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
 
 const MINUTE = 60_000;
@@ -47,7 +48,10 @@ const cameras: TestCamera[] = [
   {
     id: '306',
     name: 'Odd',
+    listingIgnoresWindow: true,
     clips: [
+      // A day ahead of now: a provider with a wrong clock, or one that ignores the window it was asked for.
+      { ...finished('odd-future', -24 * 60) },
       { ...finished('odd-forever', 60), duration: 10 * YEAR },
       { ...finished('odd-ok', 20) },
       { ...finished('   ', 18) },
@@ -145,13 +149,25 @@ describe('two sites in one bucket, camera names on the terminal', { timeout: 300
 describe('clips without a duration and unusable clips, LOOKBACK_MINUTES=5', { timeout: 300_000 }, () => {
   const clipsEnv = () => env({ SITE_ID: 'clips', LOOKBACK_MINUTES: '5', SETTLE_SECONDS: '60' });
 
-  it('a 10-year clip and a blank id are counted as invalid, reported, and the run exits 1', async () => {
-    const result = await runCli(['run'], { ...clipsEnv(), CAMERAS_INCLUDE: 'Odd' });
-    assert.equal(result.code, 1, result.stderr);
-    assert.match(result.stderr, /^backup incomplete: 1 camera\(s\), 1 clip\(s\) uploaded .* 2 invalid, 0 still recording/m);
-    const invalid = logEvents(result.stdout).filter((event) => event.event === 'clip.invalid');
-    assert.deepEqual(invalid.map((event) => event.clipId).sort(), ['   ', 'odd-forever']);
-    assert.match(String(invalid.find((event) => event.clipId === 'odd-forever')?.reason), /^implausible duration \(87600 h, more than CLIP_MAX_HOURS=24 h\)$/);
+  it('a clip starting a day ahead, a 10-year clip and a blank id are counted as invalid, reported, and the run exits 1, every run', async () => {
+    for (const run of [1, 2]) {
+      const result = await runCli(['run'], { ...clipsEnv(), CAMERAS_INCLUDE: 'Odd' });
+      assert.equal(result.code, 1, `run ${run}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`^backup incomplete: 1 camera\\(s\\), ${run === 1 ? 1 : 0} clip\\(s\\) uploaded .* 3 invalid, 0 still recording`, 'm'));
+      const invalid = logEvents(result.stdout).filter((event) => event.event === 'clip.invalid');
+      assert.deepEqual(invalid.map((event) => event.clipId).sort(), ['   ', 'odd-forever', 'odd-future'], `run ${run}`);
+      assert.match(String(invalid.find((event) => event.clipId === 'odd-forever')?.reason), /^implausible duration \(87600 h, more than CLIP_MAX_HOURS=24 h\)$/);
+      assert.match(String(invalid.find((event) => event.clipId === 'odd-future')?.reason), /^starts in the future \(startTime \d+, 24(\.\d+)? h after now: is a clock wrong\?\)$/);
+    }
+    // Nothing of the future clip is in the bucket, and the camera's watermark stays behind now.
+    const odd = cameras.find((camera) => camera.id === '306') as TestCamera;
+    const stored = new Set(await stack.gcs.listObjects(stack.bucket));
+    for (const clip of odd.clips) {
+      const name = objectName({ id: odd.id, name: odd.name }, { id: clip.id, cameraId: odd.id, startTime: clip.startTime, duration: clip.duration }, '', 'clips');
+      assert.equal(stored.has(name), clip.id === 'odd-ok', `${JSON.stringify(clip.id)} in the bucket`);
+    }
+    const watermark = (await readSiteState(stack, 'clips')).cameras.get('306')?.lastTimestamp ?? 0;
+    assert.ok(watermark > 0 && watermark <= Date.now(), `the watermark ${watermark} stays behind now`);
   });
 
   it('a clip listed without a duration holds the watermark: after a later clip lands it is still found and backed up', async () => {

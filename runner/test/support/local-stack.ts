@@ -65,10 +65,11 @@ export async function startLocalStack(cameras: TestCamera[], bucket = 'demo-nvr-
 }
 
 /** The state document the runner wrote (nvr-backup/home), read from the stack's Firestore emulator. */
-export async function readSiteState(stack: LocalStack): Promise<SiteState> {
+/** The state document of a site (the default STATE_DOCUMENT of SITE_ID `siteId`). */
+export async function readSiteState(stack: LocalStack, siteId = 'home'): Promise<SiteState> {
   process.env.FIRESTORE_EMULATOR_HOST = stack.firestore.host;
   process.env.METADATA_SERVER_DETECTION = 'none';
-  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: 'nvr-backup/home', keyFilename: undefined, initialWatermark: 0 });
+  const store = createFirestoreStateStore({ projectId: 'demo-project', databaseId: '(default)', documentPath: `nvr-backup/${siteId}`, keyFilename: undefined, initialWatermark: 0 });
   try {
     return await store.read();
   } finally {
