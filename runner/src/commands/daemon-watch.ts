@@ -6,6 +6,7 @@ import type { RunnerConfig } from '../config.js';
 import { backupSettings } from '../job/backup-settings.js';
 import { exitCodeOf } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
+import { cameraWatermarks } from '../signals/metrics-file.js';
 import { DEFAULT_WATCH_TIMING } from '../watch/watch-decisions.js';
 import { watch } from '../watch/watch-loop.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
@@ -39,18 +40,21 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
           onRun: async (result) => {
             runFailed = result.status !== 'complete';
             if (!runFailed) heartbeat.succeeded();
-            // The ping URL and the metrics file hear of every run, as after `run` (without per-camera watermarks).
+            // The ping URL and the metrics file hear of every run, as after `run`. The metrics file's per-camera
+            // watermarks and recovery points cost one state read after a run (never while the site is quiet).
+            const cameras = signals.wantsWatermarks ? await state.read().then((site) => cameraWatermarks(site, Date.now()), () => []) : [];
             await signals.finished({
-              success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras: [],
+              success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras,
             });
             await heartbeat.beat(result.status, exitCodeOf(result));
           },
-          onCheck: (ok) => {
+          onCheck: async (ok) => {
             if (ok && !runFailed) heartbeat.succeeded();
-            // At most once a minute while quiet: the health check needs a fresh file, not one per wake.
-            if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return Promise.resolve();
+            // At most once a minute while quiet: the health check and the metrics file need a fresh file, not one per wake.
+            if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return;
             lastBeat = Date.now();
-            return heartbeat.beat(ok ? 'watching' : 'check failed');
+            if (ok && !runFailed) await signals.quietCheck(lastBeat);
+            await heartbeat.beat(ok ? 'watching' : 'check failed');
           },
         },
       );

@@ -6,7 +6,7 @@ import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
 import { forTerminal } from '../terminal-text.js';
 import { RunSignals } from '../signals/run-signals.js';
-import type { CameraWatermark } from '../signals/metrics-file.js';
+import { cameraWatermarks, type CameraWatermark } from '../signals/metrics-file.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
 
 export interface RunOptions {
@@ -54,7 +54,7 @@ async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOpti
       // Only for METRICS_FILE: each camera's watermark as stored now (one more read).
       const cameras = readWatermarks
         ? await state.read().then(
-            (site) => [...site.cameras].map(([id, camera]) => ({ id, name: camera.name, lastTimestamp: camera.lastTimestamp })),
+            (site) => cameraWatermarks(site, Date.now()),
             () => [],
           )
         : [];

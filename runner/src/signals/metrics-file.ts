@@ -5,17 +5,36 @@
 // `# HELP`/`# TYPE` lines, `name{label="value"} number`, label values escaping `\`, `"` and newlines, and the
 // file ends with a newline.
 import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import type { SiteState } from '../core/ports.js';
+import { worstOfToday } from '../core/recovery-point.js';
 
 export interface CameraWatermark {
   id: string;
   name: string;
   /** ms since the epoch; 0 when the camera has no watermark yet. */
   lastTimestamp: number;
+  /** The recovery point (clip end to object in the bucket, ms) of the camera's last clip that landed, if measured. */
+  recoveryLastMs?: number | undefined;
+  /** The worst recovery point of the current UTC day (ms), if one was measured today. */
+  recoveryWorstTodayMs?: number | undefined;
+}
+
+/** Each camera's watermark and recovery point as the state document holds them, for the metrics file. */
+export function cameraWatermarks(site: SiteState, now: number): CameraWatermark[] {
+  return [...site.cameras].map(([id, camera]) => ({
+    id,
+    name: camera.name,
+    lastTimestamp: camera.lastTimestamp,
+    recoveryLastMs: camera.recovery?.lastMs,
+    recoveryWorstTodayMs: worstOfToday(camera.recovery, now),
+  }));
 }
 
 export interface RunMetrics {
-  /** ms since the epoch of this run's end. */
-  finishedAt: number;
+  /** ms since the epoch of this run's end; undefined when this process has run nothing yet (a quiet watch). */
+  finishedAt: number | undefined;
+  /** `daemon --watch`: ms since the epoch of the last listing that worked with no failed run waiting. */
+  checkedAt?: number | undefined;
   success: boolean;
   /** ms since the epoch of the newest successful run (this one, or an earlier one found in the file). */
   lastSuccessAt: number | undefined;
@@ -48,8 +67,9 @@ function gauge(name: string, help: string, samples: Array<{ labels?: Record<stri
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
 export function formatMetrics(metrics: RunMetrics): string {
+  const finishedAt = metrics.finishedAt;
   const lines = [
-    ...gauge('nvr_backup_last_run_timestamp_seconds', 'End of the last backup run (Unix time).', [{ value: seconds(metrics.finishedAt) }]),
+    ...gauge('nvr_backup_last_run_timestamp_seconds', 'End of the last backup run (Unix time); 0 when this process ran none yet.', [{ value: finishedAt === undefined ? 0 : seconds(finishedAt) }]),
     ...gauge('nvr_backup_last_run_success', '1 when the last run put every clip in the bucket, else 0.', [{ value: metrics.success ? 1 : 0 }]),
     ...gauge(LAST_SUCCESS, 'End of the newest successful backup run (Unix time); 0 when none succeeded yet.', [{ value: metrics.lastSuccessAt === undefined ? 0 : seconds(metrics.lastSuccessAt) }]),
     ...gauge('nvr_backup_last_run_duration_seconds', 'How long the last run took.', [{ value: seconds(metrics.durationMs) }]),
@@ -59,17 +79,41 @@ export function formatMetrics(metrics: RunMetrics): string {
     ...gauge('nvr_backup_last_run_clips_unsupported', 'Clips the last run found it can never back up.', [{ value: metrics.unsupported }]),
     ...gauge('nvr_backup_last_run_clips_abandoned', 'Uploads the last run abandoned when it was stopped (SIGTERM); retried by the next run.', [{ value: metrics.abandoned }]),
   ];
-  if (metrics.cameras.length > 0) {
+  if (metrics.checkedAt !== undefined) {
+    lines.push(...gauge('nvr_backup_last_check_timestamp_seconds', 'daemon --watch: the last listing that worked with no failed run waiting (Unix time).', [{ value: seconds(metrics.checkedAt) }]));
+  }
+  if (metrics.cameras.length > 0 && finishedAt !== undefined) {
     lines.push(
       ...gauge(
         'nvr_backup_camera_watermark_age_seconds',
         "Age of each camera's watermark at the end of the last run: every clip that ended before it is in the bucket.",
         metrics.cameras.map((camera) => ({
           labels: { camera: camera.name, camera_id: camera.id },
-          value: camera.lastTimestamp > 0 ? Math.max(0, seconds(metrics.finishedAt - camera.lastTimestamp)) : NaN,
+          value: camera.lastTimestamp > 0 ? Math.max(0, seconds(finishedAt - camera.lastTimestamp)) : NaN,
         })),
       ),
     );
+    const labels = (camera: CameraWatermark) => ({ camera: camera.name, camera_id: camera.id });
+    const withLast = metrics.cameras.filter((camera) => camera.recoveryLastMs !== undefined);
+    if (withLast.length > 0) {
+      lines.push(
+        ...gauge(
+          'nvr_backup_camera_recovery_last_seconds',
+          "Recovery point of each camera's last clip that landed: from the clip's end to its object in the bucket.",
+          withLast.map((camera) => ({ labels: labels(camera), value: seconds(camera.recoveryLastMs ?? NaN) })),
+        ),
+      );
+    }
+    const withWorst = metrics.cameras.filter((camera) => camera.recoveryWorstTodayMs !== undefined);
+    if (withWorst.length > 0) {
+      lines.push(
+        ...gauge(
+          'nvr_backup_camera_recovery_worst_today_seconds',
+          'The worst recovery point of each camera today (UTC day): the longest a clip that ended today waited to be off-site.',
+          withWorst.map((camera) => ({ labels: labels(camera), value: seconds(camera.recoveryWorstTodayMs ?? NaN) })),
+        ),
+      );
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -26,6 +26,8 @@ export interface RunOutcome {
 export class RunSignals {
   /** ms since the epoch of the newest successful run this process saw (the daemon's health check uses it). */
   lastSuccessAt: number | undefined;
+  /** The last run's outcome: a quiet check re-writes the metrics file with it. */
+  private lastOutcome: RunOutcome | undefined;
 
   constructor(
     private readonly settings: SignalSettings,
@@ -42,6 +44,7 @@ export class RunSignals {
   }
 
   async finished(outcome: RunOutcome): Promise<void> {
+    this.lastOutcome = outcome;
     if (outcome.success) this.lastSuccessAt = outcome.finishedAt;
     const { healthcheckUrl, metricsFile } = this.settings;
     await Promise.all([
@@ -50,21 +53,35 @@ export class RunSignals {
     ]);
   }
 
-  private async writeMetrics(path: string, outcome: RunOutcome): Promise<void> {
+  /**
+   * The watch's check (`daemon --watch`): a listing worked (each camera is listed at least every WATCH_POLL_SECONDS)
+   * and no failed run is waiting for its retry. That is a success as much as a run with nothing new, so the metrics file's last success
+   * moves to `at` and `nvr_backup_last_check_timestamp_seconds` says when; the last run's figures stay. No ping: a
+   * healthchecks-style check hears of runs, and a quiet site's silence there is the ping of its last run.
+   */
+  async quietCheck(at: number): Promise<void> {
+    const path = this.settings.metricsFile;
+    if (path === undefined || (this.lastOutcome && !this.lastOutcome.success)) return;
+    this.lastSuccessAt = at;
+    await this.writeMetrics(path, this.lastOutcome, at);
+  }
+
+  private async writeMetrics(path: string, outcome: RunOutcome | undefined, checkedAt?: number): Promise<void> {
     const earlier = this.lastSuccessAt ?? (await previousSuccess(path));
-    const counts = outcome.counts;
+    const counts = outcome?.counts;
     try {
       await writeMetricsFile(path, {
-        finishedAt: outcome.finishedAt,
-        success: outcome.success,
-        lastSuccessAt: outcome.success ? outcome.finishedAt : earlier,
+        ...(checkedAt === undefined ? {} : { checkedAt }),
+        finishedAt: outcome?.finishedAt,
+        success: outcome?.success ?? true,
+        lastSuccessAt: outcome?.success && checkedAt === undefined ? outcome.finishedAt : earlier,
         uploaded: counts?.uploaded ?? 0,
         bytes: counts?.bytes ?? 0,
-        failed: counts?.failed ?? (outcome.success ? 0 : 1),
+        failed: counts?.failed ?? (outcome === undefined || outcome.success ? 0 : 1),
         unsupported: counts?.unsupported ?? 0,
         abandoned: counts?.abandoned ?? 0,
-        durationMs: outcome.durationMs,
-        cameras: outcome.cameras,
+        durationMs: outcome?.durationMs ?? 0,
+        cameras: outcome?.cameras ?? [],
       });
     } catch (error) {
       this.logger.warn({ event: 'metrics.failed', err: String(error) }, `could not write METRICS_FILE ${path}; the backup goes on`);

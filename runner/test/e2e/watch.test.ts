@@ -3,18 +3,29 @@
 // hour here, so every clip after the first check is found through a device event, a clip settling, or the
 // reconnect after a Scrypted restart, never through the regular listing.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { objectName } from '../../src/core/object-name.js';
 import { startRunner, type RunnerProcess } from '../../faults/runner-process.js';
 import { runCli } from '../support/cli-process.js';
 import { fileSha256 } from '../support/stack-state.js';
 import { readSiteState, startLocalStack, type LocalStack } from '../support/local-stack.js';
 import type { TestCamera, TestClip } from '../scrypted-server/server.js';
+import { startPingServer, type PingServer } from '../signals/ping-server.js';
 
 type Line = Record<string, unknown>;
 
 let stack: LocalStack;
 let daemon: RunnerProcess;
+let pings: PingServer;
+let signalsDir: string;
+const metricsFile = () => join(signalsDir, 'nvr-backup.prom');
+const heartbeatFile = () => join(signalsDir, 'heartbeat.json');
+const HEALTHCHECK = fileURLToPath(new URL('../../healthcheck.mjs', import.meta.url));
 let stderr = '';
 const stderrOf = () => stderr;
 const started = Date.now();
@@ -46,14 +57,22 @@ async function assertInBucket(camera: TestCamera, clip: TestClip): Promise<void>
 
 before(async () => {
   stack = await startLocalStack(cameras);
+  pings = await startPingServer();
+  signalsDir = await mkdtemp(join(tmpdir(), 'nvr-watch-signals-'));
   // startRunner logs at debug level (the watch's watch.hint and watch.checked lines are debug).
-  daemon = startRunner({ ...stack.env, SETTLE_SECONDS: '3', WATCH_POLL_SECONDS: '3600' }, 120_000, ['daemon', '--watch']);
+  daemon = startRunner(
+    { ...stack.env, SETTLE_SECONDS: '3', WATCH_POLL_SECONDS: '3600', HEALTHCHECK_URL: pings.url, METRICS_FILE: metricsFile(), HEARTBEAT_FILE: heartbeatFile() },
+    120_000,
+    ['daemon', '--watch'],
+  );
   daemon.child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk));
 });
 
 after(async () => {
   if (daemon && daemon.child.exitCode === null) await daemon.kill();
+  await pings?.close();
   await stack?.stop();
+  if (signalsDir) await rm(signalsDir, { recursive: true, force: true });
 });
 
 describe('daemon --watch', { timeout: 120_000 }, () => {
@@ -125,6 +144,32 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
     }
     await waitForLine(uploaded(clip.id), 'after-restart-102 uploaded', from);
     await assertInBucket(cameras[1] as TestCamera, clip);
+  });
+
+  it('each run reaches the ping URL and the metrics file (counts, watermark ages, recovery points); the health check passes', async () => {
+    // The runs so far: the start-up backfill, the hinted clip, the grown clip, the clip after the restart.
+    const successes = pings.pings.filter((ping) => ping.path === new URL(pings.url).pathname);
+    assert.ok(successes.length >= 3, `success pings: ${JSON.stringify(pings.pings.map((ping) => ping.path))}`);
+    assert.equal(pings.pings.filter((ping) => ping.path.endsWith('/fail')).length, 0, 'no failure ping');
+    const metrics = await readFile(metricsFile(), 'utf8');
+    assert.match(metrics, /^nvr_backup_last_run_success 1$/m);
+    assert.match(metrics, /^nvr_backup_last_run_clips_uploaded 1$/m, 'the last run uploaded the clip after the restart');
+    assert.match(metrics, /^nvr_backup_last_success_timestamp_seconds \d+(\.\d+)?$/m);
+    for (const camera of cameras) {
+      const labels = `\\{camera="${camera.name}",camera_id="${camera.id}"\\}`;
+      assert.match(metrics, new RegExp(`^nvr_backup_camera_watermark_age_seconds${labels} \\d+(\\.\\d+)?$`, 'm'), camera.name);
+      const last = new RegExp(`^nvr_backup_camera_recovery_last_seconds${labels} (\\d+(?:\\.\\d+)?)$`, 'm').exec(metrics);
+      const worst = new RegExp(`^nvr_backup_camera_recovery_worst_today_seconds${labels} (\\d+(?:\\.\\d+)?)$`, 'm').exec(metrics);
+      assert.ok(last && worst, `${camera.name}: recovery gauges in\n${metrics}`);
+      assert.ok(Number(worst[1]) >= Number(last[1]), `${camera.name}: the worst of the day is at least the last`);
+    }
+    const heartbeat = JSON.parse(await readFile(heartbeatFile(), 'utf8')) as { lastSuccessAt?: string; successWithinSeconds?: number };
+    assert.ok(Date.parse(heartbeat.lastSuccessAt ?? '') > started, `heartbeat ${JSON.stringify(heartbeat)}`);
+    const health = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [HEALTHCHECK], { env: { ...process.env, HEARTBEAT_FILE: heartbeatFile() }, timeout: 30_000 }, (error, _stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stderr }));
+    });
+    assert.equal(health.code, 0, health.stderr);
   });
 
   it('SIGTERM ends it cleanly (exit 0), the lease is free, and status shows each camera\'s recovery point', async () => {

@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/log.js';
 import { pingUrl, sendPing } from '../../src/signals/healthcheck-ping.js';
+import { RunSignals } from '../../src/signals/run-signals.js';
 import { formatMetrics, previousSuccess, writeMetricsFile, type RunMetrics } from '../../src/signals/metrics-file.js';
 import { runCli } from '../support/cli-process.js';
 import { demoCameras, startLocalStack, type LocalStack } from '../support/local-stack.js';
@@ -83,6 +84,16 @@ describe('the metrics file', () => {
     assert.match(text, /^nvr_backup_last_run_bytes_uploaded 12345$/m);
     assert.match(text, /^nvr_backup_last_run_clips_unsupported 1$/m);
     assert.match(text, /^nvr_backup_camera_watermark_age_seconds\{camera="Front \\"Door\\"\\\\x\\nnext",camera_id="101"\} 600$/m);
+    // No recovery gauge for a camera whose recovery point was never measured.
+    assert.doesNotMatch(text, /nvr_backup_camera_recovery/);
+    const measured = formatMetrics(metrics({ cameras: [
+      { id: '101', name: 'Door', lastTimestamp: 1_699_999_400_000, recoveryLastMs: 12_345, recoveryWorstTodayMs: 41_000 },
+      { id: '102', name: 'Yard', lastTimestamp: 1_699_999_400_000, recoveryLastMs: 9_000 },
+    ] }));
+    assert.match(measured, /^nvr_backup_camera_recovery_last_seconds\{camera="Door",camera_id="101"\} 12\.345$/m);
+    assert.match(measured, /^nvr_backup_camera_recovery_last_seconds\{camera="Yard",camera_id="102"\} 9$/m);
+    assert.match(measured, /^nvr_backup_camera_recovery_worst_today_seconds\{camera="Door",camera_id="101"\} 41$/m);
+    assert.doesNotMatch(measured, /worst_today_seconds\{camera="Yard"/, 'no worst of today when none was measured today');
     // Every sample line is `name{labels} value` or `name value`.
     for (const line of text.trim().split('\n').filter((l) => !l.startsWith('#'))) assert.match(line, /^[a-z_]+(\{.*\})? (-?\d+(\.\d+)?|NaN)$/, line);
   });
@@ -95,6 +106,29 @@ describe('the metrics file', () => {
     assert.match(await readFile(path, 'utf8'), /^nvr_backup_last_run_success 0$/m);
     assert.equal(await previousSuccess(path), 1_700_000_000_000);
     assert.deepEqual((await readdir(dir)).filter((name) => name.startsWith('unit')), ['unit.prom']);
+  });
+
+  it("daemon --watch's quiet checks move the last success and the check time, never past a failed run", async () => {
+    const path = join(dir, 'watch.prom');
+    const { logger } = capture();
+    const signals = new RunSignals({ healthcheckUrl: undefined, metricsFile: path }, logger);
+    await signals.quietCheck(1_700_000_000_000);
+    let text = await readFile(path, 'utf8');
+    assert.match(text, /^nvr_backup_last_success_timestamp_seconds 1700000000$/m);
+    assert.match(text, /^nvr_backup_last_check_timestamp_seconds 1700000000$/m);
+    assert.match(text, /^nvr_backup_last_run_timestamp_seconds 0$/m, 'no run yet');
+    const cameras = [{ id: '101', name: 'Door', lastTimestamp: 1_700_000_000_000, recoveryLastMs: 31_000, recoveryWorstTodayMs: 31_000 }];
+    await signals.finished({ success: true, finishedAt: 1_700_000_060_000, durationMs: 900, reason: 'ok', counts: undefined, cameras });
+    await signals.quietCheck(1_700_000_120_000);
+    text = await readFile(path, 'utf8');
+    assert.match(text, /^nvr_backup_last_success_timestamp_seconds 1700000120$/m);
+    assert.match(text, /^nvr_backup_last_run_timestamp_seconds 1700000060$/m, 'the last run stays the last run');
+    assert.match(text, /^nvr_backup_camera_recovery_last_seconds\{camera="Door",camera_id="101"\} 31$/m, 'the last run\'s cameras stay');
+    await signals.finished({ success: false, finishedAt: 1_700_000_180_000, durationMs: 900, reason: 'bucket missing', counts: undefined, cameras: [] });
+    await signals.quietCheck(1_700_000_240_000);
+    text = await readFile(path, 'utf8');
+    assert.match(text, /^nvr_backup_last_run_success 0$/m);
+    assert.match(text, /^nvr_backup_last_success_timestamp_seconds 1700000120$/m, 'a quiet check after a failed run is no success');
   });
 
   it('a file that is not ours gives no last success', async () => {
