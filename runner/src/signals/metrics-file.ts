@@ -82,38 +82,32 @@ export function formatMetrics(metrics: RunMetrics): string {
   if (metrics.checkedAt !== undefined) {
     lines.push(...gauge('nvr_backup_last_check_timestamp_seconds', 'daemon --watch: the last listing that worked with no failed run waiting (Unix time).', [{ value: seconds(metrics.checkedAt) }]));
   }
-  if (metrics.cameras.length > 0 && finishedAt !== undefined) {
+  if (finishedAt !== undefined) {
+    const perCamera = (name: string, help: string, valueOf: (camera: CameraWatermark) => number | undefined): string[] => {
+      const samples = metrics.cameras.flatMap((camera) => {
+        const value = valueOf(camera);
+        return value === undefined ? [] : [{ labels: { camera: camera.name, camera_id: camera.id }, value }];
+      });
+      return samples.length > 0 ? gauge(name, help, samples) : [];
+    };
+    const ms = (value: number | undefined) => (value === undefined ? undefined : seconds(value));
     lines.push(
-      ...gauge(
+      ...perCamera(
         'nvr_backup_camera_watermark_age_seconds',
         "Age of each camera's watermark at the end of the last run: every clip that ended before it is in the bucket.",
-        metrics.cameras.map((camera) => ({
-          labels: { camera: camera.name, camera_id: camera.id },
-          value: camera.lastTimestamp > 0 ? Math.max(0, seconds(finishedAt - camera.lastTimestamp)) : NaN,
-        })),
+        (camera) => (camera.lastTimestamp > 0 ? Math.max(0, seconds(finishedAt - camera.lastTimestamp)) : NaN),
+      ),
+      ...perCamera(
+        'nvr_backup_camera_recovery_last_seconds',
+        "Recovery point of each camera's last clip that landed: from the clip's end to its object in the bucket.",
+        (camera) => ms(camera.recoveryLastMs),
+      ),
+      ...perCamera(
+        'nvr_backup_camera_recovery_worst_today_seconds',
+        'The worst recovery point of each camera today (UTC day): the longest a clip that ended today waited to be off-site.',
+        (camera) => ms(camera.recoveryWorstTodayMs),
       ),
     );
-    const labels = (camera: CameraWatermark) => ({ camera: camera.name, camera_id: camera.id });
-    const withLast = metrics.cameras.filter((camera) => camera.recoveryLastMs !== undefined);
-    if (withLast.length > 0) {
-      lines.push(
-        ...gauge(
-          'nvr_backup_camera_recovery_last_seconds',
-          "Recovery point of each camera's last clip that landed: from the clip's end to its object in the bucket.",
-          withLast.map((camera) => ({ labels: labels(camera), value: seconds(camera.recoveryLastMs ?? NaN) })),
-        ),
-      );
-    }
-    const withWorst = metrics.cameras.filter((camera) => camera.recoveryWorstTodayMs !== undefined);
-    if (withWorst.length > 0) {
-      lines.push(
-        ...gauge(
-          'nvr_backup_camera_recovery_worst_today_seconds',
-          'The worst recovery point of each camera today (UTC day): the longest a clip that ended today waited to be off-site.',
-          withWorst.map((camera) => ({ labels: labels(camera), value: seconds(camera.recoveryWorstTodayMs ?? NaN) })),
-        ),
-      );
-    }
   }
   return `${lines.join('\n')}\n`;
 }
