@@ -54,7 +54,8 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
             if (Date.now() - lastBeat < HEARTBEAT_EVERY_MS) return;
             lastBeat = Date.now();
             if (ok && !runFailed) await signals.quietCheck(lastBeat);
-            await heartbeat.beat(ok ? 'watching' : 'check failed');
+            // After a failed run the file keeps saying so until a run succeeds (the health check's message shows it).
+            await heartbeat.beat(!ok ? 'check failed' : runFailed ? 'watching; the last run failed' : 'watching');
           },
         },
       );
