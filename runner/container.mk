@@ -10,6 +10,8 @@ CA_FILE ?=
 BASE_IMAGE ?=
 # More flags for the engine's run, e.g. RUN_EXTRA_FLAGS="--network=host" or "-v /var/lib/node_exporter:/metrics".
 RUN_EXTRA_FLAGS ?=
+# More flags for the engine's build, e.g. BUILD_EXTRA_FLAGS=--isolation=chroot where podman cannot run a step otherwise.
+BUILD_EXTRA_FLAGS ?=
 # The container's user (runner/Dockerfile: USER node): the key must be readable by it.
 CONTAINER_UID := 1000
 RUN_FLAGS = --env-file $(ENV_FILE) -e GCS_KEYFILE_PATH=/secrets/gcs-key.json -v $(KEY_FILE):/secrets/gcs-key.json:ro \
@@ -34,7 +36,7 @@ runner-preflight:
 BUILD_FORMAT = $(if $(findstring podman,$(ENGINE)),--format docker,)
 
 runner-image: runner-preflight
-	$(ENGINE) build $(BUILD_FORMAT) $(BUILD_ARGS) -f runner/Dockerfile -t $(IMAGE) .
+	$(ENGINE) build $(BUILD_FORMAT) $(BUILD_ARGS) $(BUILD_EXTRA_FLAGS) -f runner/Dockerfile -t $(IMAGE) .
 
 runner: runner-image
 	-$(ENGINE) rm -f $(CONTAINER) >/dev/null 2>&1
