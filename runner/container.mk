@@ -62,7 +62,8 @@ runner-local: build
 	@test -f $(ENV_FILE) || { echo "missing $(ENV_FILE): cp .env.example $(ENV_FILE) and edit it"; exit 2; }
 	node --env-file=$(ENV_FILE) runner/dist/cli.js daemon --watch
 
-# Builds the image and runs --version, check and one run in it against the local stack (runner/test/container/
-# image.test.ts); it says why it skips where no engine works. ENGINE and BASE_IMAGE as above.
+# Builds the image with podman through the targets above and runs it against the local stack (runner/test/container/
+# image.test.ts); where podman cannot, it skips and names the command that failed. BASE_IMAGE as above (default: the
+# registry's node:20-bookworm-slim, else a local base made by tools/container/make-local-base.sh).
 runner-image-test: install
-	NVR_BACKUP_ENGINE=$(ENGINE) NVR_BACKUP_BASE_IMAGE=$(BASE_IMAGE) node tools/run-tests.mjs runner/test/container/image
+	NVR_BACKUP_BASE_IMAGE=$(BASE_IMAGE) node tools/run-tests.mjs runner/test/container/image

@@ -106,13 +106,17 @@ function chooseBase(): { base: string | undefined; name: string } | { why: strin
 
 /**
  * Whether podman can build and run the image here, or why not (one line: the command that failed and its message).
- * Checks, in order: podman installed, `podman info`, a base image, a container started from it, a RUN step built.
+ * Checks, in order: podman installed, `podman info`, the npm registry, a base image, a container started from it, a
+ * RUN step built.
  */
 export function whyPodmanCannot(): { why: string } | PodmanHere {
   const version = callSync('podman', ['--version'], 10_000);
   if (version.code !== 0) return { why: version.code === 127 ? `podman is not installed (${errorLine(version.output)})` : describeFailure(version) };
   const info = callSync('podman', ['info'], 30_000);
   if (info.code !== 0) return { why: describeFailure(info) };
+  // runner/Dockerfile's build runs npm ci: without the npm registry no image can be built here.
+  const registry = callSync('npm', ['ping', '--no-audit'], 30_000);
+  if (registry.code !== 0) return { why: `the npm registry does not answer (the image's build runs npm ci): ${describeFailure(registry)}` };
   const base = chooseBase();
   if ('why' in base) return base;
   const runFlags = currentUlimitFlags();
