@@ -22,14 +22,18 @@ BUILD_ARGS = $(if $(BASE_IMAGE),--build-arg BASE_IMAGE=$(BASE_IMAGE))
 .PHONY: runner runner-image runner-once runner-local runner-stop runner-logs runner-status runner-preflight runner-image-test
 
 # The key must be readable by uid $(CONTAINER_UID) through the mount: owned by it (mode 0400), or readable by all.
+# Rootless podman maps the container's uids through the user's namespace: there the owner is read, and set, inside it.
+ROOTLESS_PODMAN = $(and $(findstring podman,$(ENGINE)),$(filter-out 0,$(shell id -u)))
+KEY_OWNER = $(if $(ROOTLESS_PODMAN),$(ENGINE) unshare stat -c %u,stat -c %u)
+KEY_FIX = $(if $(ROOTLESS_PODMAN),chmod 0400 $(KEY_FILE) && podman unshare chown $(CONTAINER_UID) $(KEY_FILE),sudo chown $(CONTAINER_UID) $(KEY_FILE) && sudo chmod 0400 $(KEY_FILE))
 runner-preflight:
 	@test -n "$(ENGINE)" || { echo "no container engine (docker or podman) found: use 'make runner-local' to run with node directly"; exit 2; }
 	@test -f $(ENV_FILE) || { echo "missing $(ENV_FILE): cp .env.example $(ENV_FILE) and edit it"; exit 2; }
 	@test -f $(KEY_FILE) || { echo "missing key file $(KEY_FILE) (set KEY_FILE=...; see docs/infra.md#the-runners-key)"; exit 2; }
-	@owner=$$(stat -c %u $(KEY_FILE)); mode=$$(stat -c %a $(KEY_FILE)); \
+	@owner=$$($(KEY_OWNER) $(KEY_FILE)); mode=$$(stat -c %a $(KEY_FILE)); \
 	  if [ "$$owner" != "$(CONTAINER_UID)" ] && [ $$(( 0$$mode & 04 )) -eq 0 ]; then \
-	    echo "the key $(KEY_FILE) is owned by uid $$owner with mode $$mode: the container runs as uid $(CONTAINER_UID) and could not read it."; \
-	    echo "  fix: sudo chown $(CONTAINER_UID) $(KEY_FILE) && sudo chmod 0400 $(KEY_FILE)   (docs/container.md, The key)"; exit 2; fi
+	    echo "the key $(KEY_FILE) is owned by uid $$owner$(if $(ROOTLESS_PODMAN), (in rootless podman's user namespace)) with mode $$mode: the container runs as uid $(CONTAINER_UID) and could not read it."; \
+	    echo "  fix: $(KEY_FIX)   (docs/container.md, The key)"; exit 2; fi
 	@if [ -n "$(CA_FILE)" ]; then test -f "$(CA_FILE)" || { echo "missing CA_FILE $(CA_FILE) (Scrypted's certificate, PEM)"; exit 2; }; fi
 
 # podman defaults to the OCI format, which drops HEALTHCHECK: ask for the docker format.
