@@ -88,13 +88,14 @@ else describe(TITLE, { timeout: 280_000 }, () => {
     console.log(`image ${IMAGE}: ${Math.round(Number(size) / 1e6)} MB, built in ${((Date.now() - started) / 1000).toFixed(1)} s (base ${podman.baseImage ?? 'node:20-bookworm-slim'})`);
   });
 
-  it('runs as uid 1000 on a read-only root with a writable /tmp, and prints its version', async () => {
+  it('runs as uid 1000 on a read-only root with a writable /tmp, holds no development package, and prints its version', async () => {
     const probe = await call('podman', ['run', '--rm', ...runFlags(), '--entrypoint', 'node', IMAGE, '-e', `
       const fs = require('node:fs');
       const tryWrite = (path) => { try { fs.writeFileSync(path, 'x'); return 'written'; } catch (error) { return error.code; } };
-      console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), app: tryWrite('/app/probe'), tmp: tryWrite('/tmp/probe') }));`], 90_000);
+      const devOnly = ['cdktf', '@cdktf', 'constructs', 'engine.io', 'typescript', 'tsx'].filter((name) => fs.existsSync('/app/node_modules/' + name));
+      console.log(JSON.stringify({ uid: process.getuid(), gid: process.getgid(), app: tryWrite('/app/probe'), tmp: tryWrite('/tmp/probe'), devOnly }));`], 90_000);
     succeeded(probe);
-    assert.deepEqual(JSON.parse(probe.output.trim().split('\n').findLast((line) => line.startsWith('{')) ?? '{}'), { uid: 1000, gid: 1000, app: 'EROFS', tmp: 'written' });
+    assert.deepEqual(JSON.parse(probe.output.trim().split('\n').findLast((line) => line.startsWith('{')) ?? '{}'), { uid: 1000, gid: 1000, app: 'EROFS', tmp: 'written', devOnly: [] });
     const version = await call('podman', ['run', '--rm', ...runFlags(), IMAGE, '--version'], 90_000);
     succeeded(version);
     const { version: expected } = JSON.parse(readFileSync(join(ROOT, 'runner/package.json'), 'utf8')) as { version: string };

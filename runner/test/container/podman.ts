@@ -95,11 +95,11 @@ function chooseBase(): { base: string | undefined; name: string } | { why: strin
   const given = process.env.NVR_BACKUP_BASE_IMAGE?.trim();
   if (given) return { base: given, name: given };
   if (callSync('podman', ['image', 'exists', REGISTRY_BASE], 30_000).code === 0) return { base: undefined, name: REGISTRY_BASE };
-  const pull = callSync('podman', ['pull', '-q', REGISTRY_BASE], 180_000);
+  const pull = callSync('podman', ['pull', '-q', REGISTRY_BASE], 120_000);
   if (pull.code === 0) return { base: undefined, name: REGISTRY_BASE };
   // No registry: the local base, kept between runs (a new one would invalidate the build cache).
   if (callSync('podman', ['image', 'exists', LOCAL_BASE], 30_000).code === 0) return { base: LOCAL_BASE, name: LOCAL_BASE };
-  const make = callSync('tools/container/make-local-base.sh', [LOCAL_BASE], 180_000);
+  const make = callSync('tools/container/make-local-base.sh', [LOCAL_BASE], 120_000);
   if (make.code === 0) return { base: LOCAL_BASE, name: LOCAL_BASE };
   return { why: `no base image: ${describeFailure(pull)}; and ${describeFailure(make)}` };
 }
@@ -126,7 +126,7 @@ export function whyPodmanCannot(): { why: string } | PodmanHere {
   try {
     writeFileSync(join(dir, 'Containerfile'), `FROM ${base.name}\nRUN node -e "process.exit(0)"\n`);
     const tag = `localhost/nvr-backup-build-probe:${process.pid}`;
-    const build = (flags: string[]) => callSync('podman', ['build', '-q', '--format', 'docker', ...flags, '-t', tag, dir], 120_000);
+    const build = (flags: string[]) => callSync('podman', ['build', '-q', '--format', 'docker', ...flags, '-t', tag, dir], 60_000);
     let buildFlags: string[] = [];
     const probe = build(buildFlags);
     if (probe.code !== 0) {
