@@ -36,8 +36,10 @@ const lastSuccess = Date.parse(beat.lastSuccessAt ?? '');
 const reference = Number.isFinite(lastSuccess) ? lastSuccess : Date.parse(beat.since ?? '');
 if (!Number.isFinite(reference)) unhealthy(`the heartbeat file ${file} has no start or success time`);
 const sinceSeconds = (Date.now() - reference) / 1000;
+// Seconds below 2 minutes (a short HEALTHY_WITHIN_SECONDS would otherwise read "0 min"), else minutes.
+const duration = (value) => (value < 120 ? `${Math.round(value)} s` : `${Math.round(value / 60)} min`);
 if (sinceSeconds > withinSeconds) {
-  const what = Number.isFinite(lastSuccess) ? `the last successful run ended ${Math.round(sinceSeconds / 60)} min ago` : `no run succeeded since the daemon started ${Math.round(sinceSeconds / 60)} min ago`;
-  unhealthy(`${what} (limit ${Math.round(withinSeconds / 60)} min; last run: ${beat.state ?? 'unknown'}): see the container's log`);
+  const what = Number.isFinite(lastSuccess) ? `the last successful run ended ${duration(sinceSeconds)} ago` : `no run succeeded since the daemon started ${duration(sinceSeconds)} ago`;
+  unhealthy(`${what} (limit ${duration(withinSeconds)}; last run: ${beat.state ?? 'unknown'}): see the container's log`);
 }
 console.log(`healthy: heartbeat ${Math.round(ageSeconds)} s old, ${Number.isFinite(lastSuccess) ? `last success ${Math.round(sinceSeconds / 60)} min ago` : 'no run finished yet'}`);

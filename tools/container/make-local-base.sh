@@ -6,6 +6,9 @@ set -euo pipefail
 image=${1:-localhost/node20-local}
 engine=$(command -v podman || command -v docker)
 rootfs=$(mktemp -d)
+# mktemp makes the directory 0700; it becomes the image's "/", which every user must be able to enter (rootless
+# podman keeps that mode and uid 1000 then finds no node).
+chmod 0755 "$rootfs"
 trap 'rm -rf "$rootfs"' EXIT
 copy_with_libs() {
   for binary in "$@"; do
