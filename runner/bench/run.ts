@@ -105,6 +105,9 @@ const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted 
     cpuSecondsRuns: runner.map((r) => r.cpuSeconds),
     systemSecondsRuns: runner.map((r) => r.systemSeconds),
     systemSecondsPerGb: cpuPerGb(scenario, runner.map((r) => ({ ...r, cpuSeconds: r.systemSeconds }))),
+    // Beyond the fixed cost of a process: the no-op run's CPU (start-up, connecting, listing, the lease) taken off.
+    movingCpuSecondsPerGb: noop.length ? (median(runner.map((r) => r.cpuSeconds)) - median(noop.map((r) => r.cpuSeconds))) / (mbOf(scenario) / 1000) : undefined,
+    movingCpuSecondsPerClip: noop.length ? (median(runner.map((r) => r.cpuSeconds)) - median(noop.map((r) => r.cpuSeconds))) / scenario.clips : undefined,
     peakRssMb: median(runner.map((r) => r.peakRssMb)),
     peakRssMbRuns: runner.map((r) => Number(r.peakRssMb.toFixed(1))),
     wallSecondsRuns: runner.map((r) => r.seconds),
@@ -112,7 +115,7 @@ const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted 
   rclone: rclone.length ? { mbPerS: rate(scenario, rclone), objectsPerS: perSecond(scenario, rclone), cpuSecondsPerGb: cpuPerGb(scenario, rclone), cpuSecondsPerClip: cpuPerClip(scenario, rclone), cpuSecondsRuns: rclone.map((r) => r.cpuSeconds), systemSecondsRuns: rclone.map((r) => r.systemSeconds), peakRssMb: median(rclone.map((r) => r.peakRssMb)), wallSecondsRuns: rclone.map((r) => r.seconds) } : undefined,
   raw: raw.length ? { mbPerS: rate(scenario, raw), cpuSecondsPerGb: cpuPerGb(scenario, raw), wallSecondsRuns: raw.map((r) => r.seconds) } : undefined,
   rawViaScrypted: rawViaScrypted.length ? { mbPerS: rate(scenario, rawViaScrypted), cpuSecondsPerGb: cpuPerGb(scenario, rawViaScrypted), wallSecondsRuns: rawViaScrypted.map((r) => r.seconds) } : undefined,
-  noop: noop.length ? { wallSeconds: median(noop.map((r) => r.seconds)), afterConnectSeconds: median(noop.map((r) => r.jobMs / 1000)), firestoreTransactions: median(noop.map((r) => r.firestoreTransactions)), firestoreWrites: median(noop.map((r) => r.firestoreWrites)), gcsRequests: median(noop.map((r) => r.gcsRequests)) } : undefined,
+  noop: noop.length ? { wallSeconds: median(noop.map((r) => r.seconds)), cpuSeconds: median(noop.map((r) => r.cpuSeconds)), afterConnectSeconds: median(noop.map((r) => r.jobMs / 1000)), firestoreTransactions: median(noop.map((r) => r.firestoreTransactions)), firestoreWrites: median(noop.map((r) => r.firestoreWrites)), gcsRequests: median(noop.map((r) => r.gcsRequests)) } : undefined,
 }));
 
 const f = (value: number | undefined, digits = 1) => (value === undefined ? '' : value.toFixed(digits));
@@ -124,14 +127,14 @@ const table = [
   ...results.map((r) => `| ${r.label} | ${r.clips} x ${r.clipMb} MB | ${f(r.runner.mbPerS)} | ${f(r.runner.clipsPerS)} | ${f(r.runner.cpuSecondsPerGb)} | ${f(r.runner.peakRssMb, 0)} | ${f(r.rclone?.mbPerS)} | ${f(r.rclone?.objectsPerS)} | ${f(r.raw?.mbPerS)} | ${f(r.rawViaScrypted?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rclone?.mbPerS)} | ${ratio(r.runner.mbPerS, r.raw?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rawViaScrypted?.mbPerS)} |`),
 ].join('\n');
 const cpuTable = [
-  '| CPU (process user + system) | runner s/GB | of which system | runner ms/clip | rclone s/GB | rclone ms/clip | raw copy s/GB | raw via Scrypted s/GB | runner/rclone |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...results.map((r) => `| ${r.label} | ${f(r.runner.cpuSecondsPerGb, 2)} | ${f(r.runner.systemSecondsPerGb, 2)} | ${f(ms(r.runner.cpuSecondsPerClip), 2)} | ${f(r.rclone?.cpuSecondsPerGb, 2)} | ${f(ms(r.rclone?.cpuSecondsPerClip), 2)} | ${f(r.raw?.cpuSecondsPerGb, 2)} | ${f(r.rawViaScrypted?.cpuSecondsPerGb, 2)} | ${ratio(r.runner.cpuSecondsPerGb, r.rclone?.cpuSecondsPerGb)} |`),
+  '| CPU (process user + system) | runner s/GB | of which system | runner ms/clip | runner s/GB beyond the no-op run | runner ms/clip beyond the no-op run | rclone s/GB | rclone ms/clip | raw copy s/GB | raw via Scrypted s/GB | runner/rclone |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.label} | ${f(r.runner.cpuSecondsPerGb, 2)} | ${f(r.runner.systemSecondsPerGb, 2)} | ${f(ms(r.runner.cpuSecondsPerClip), 2)} | ${f(r.runner.movingCpuSecondsPerGb, 2)} | ${f(ms(r.runner.movingCpuSecondsPerClip), 2)} | ${f(r.rclone?.cpuSecondsPerGb, 2)} | ${f(ms(r.rclone?.cpuSecondsPerClip), 2)} | ${f(r.raw?.cpuSecondsPerGb, 2)} | ${f(r.rawViaScrypted?.cpuSecondsPerGb, 2)} | ${ratio(r.runner.cpuSecondsPerGb, r.rclone?.cpuSecondsPerGb)} |`),
 ].join('\n');
 const noopTable = [
-  '| no-op run after | wall s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...results.filter((r) => r.noop).map((r) => `| ${r.label} | ${f(r.noop?.wallSeconds, 2)} | ${f(r.noop?.afterConnectSeconds, 3)} | ${r.noop?.firestoreTransactions} | ${r.noop?.firestoreWrites} | ${r.noop?.gcsRequests} |`),
+  '| no-op run after | wall s (process) | CPU s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...results.filter((r) => r.noop).map((r) => `| ${r.label} | ${f(r.noop?.wallSeconds, 2)} | ${f(r.noop?.cpuSeconds, 2)} | ${f(r.noop?.afterConnectSeconds, 3)} | ${r.noop?.firestoreTransactions} | ${r.noop?.firestoreWrites} | ${r.noop?.gcsRequests} |`),
 ].join('\n');
 // The memory target compares clip sizes from 10 MB to 1 GB (one clip at a time is the worst case per upload).
 const memory = results.filter((r) => r.scenario.startsWith('mem-'));
