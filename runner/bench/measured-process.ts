@@ -4,7 +4,10 @@ import { spawn } from 'node:child_process';
 
 export interface Measurement {
   seconds: number;
+  /** User + system CPU seconds of the process (its own, not its peers'). */
   cpuSeconds: number;
+  /** The system (kernel) part of cpuSeconds: mostly the sockets' copies on loopback. */
+  systemSeconds: number;
   peakRssMb: number;
   stdout: string;
 }
@@ -27,7 +30,7 @@ export function measured(command: string, args: string[], env: Record<string, st
         reject(new Error(`${command} failed (exit ${code}):\n${stderr.slice(-2000)}`));
         return;
       }
-      resolve({ seconds: wall, cpuSeconds: (user ?? 0) + (system ?? 0), peakRssMb: (rssKb ?? 0) / 1024, stdout });
+      resolve({ seconds: wall, cpuSeconds: (user ?? 0) + (system ?? 0), systemSeconds: system ?? 0, peakRssMb: (rssKb ?? 0) / 1024, stdout });
     });
   });
 }

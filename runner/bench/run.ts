@@ -32,6 +32,8 @@ const BUCKET = 'bench-bucket';
 /** Runner settings to try, e.g. BENCH_RUNNER_SETTINGS="GCS_CHUNK_SIZE_MB=64 UPLOAD_CONCURRENCY=2" (for tuning). */
 const SETTINGS = Object.fromEntries((process.env.BENCH_RUNNER_SETTINGS ?? '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
 const now = Date.now();
+/** BENCH_BASELINES=0: the runner alone (no rclone, no raw copies), to compare versions of the runner quickly. */
+const BASELINES = process.env.BENCH_BASELINES !== '0';
 /** BENCH_ONLY=small,large runs only those scenarios (for tuning). */
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 const list = scenarios(QUICK, !QUICK && totalmem() > 8 * 2 ** 30).filter((s) => only.length === 0 || only.includes(s.key));
@@ -63,7 +65,7 @@ async function measure(scenario: Scenario, files: string[], dir: string): Promis
       row.noop.push({ ...noop, gcsRequests: gcsRequests() - before });
     }
     await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
-    if (scenario.baselines) {
+    if (scenario.baselines && BASELINES) {
       row.rclone.push(await rcloneRun(dir, stack.gcs.endpoint, BUCKET, `rclone-${tag}`, CONCURRENCY));
       await stack.gcs.deleteObjects(BUCKET, `rclone-${tag}/`);
       row.raw.push(await rawCopy(files, stack.gcs.endpoint, BUCKET, `raw-${tag}/`, CONCURRENCY));
@@ -86,6 +88,9 @@ try {
 const mbOf = (s: Scenario) => (s.clips * s.sizeBytes) / 1e6;
 const rate = (s: Scenario, runs: Measurement[]) => (runs.length ? mbOf(s) / median(runs.map((r) => r.seconds)) : undefined);
 const perSecond = (s: Scenario, runs: Measurement[]) => (runs.length ? s.clips / median(runs.map((r) => r.seconds)) : undefined);
+// CPU: user + system seconds of the contender's own process (GNU time), median over the runs; not its peers'.
+const cpuPerGb = (s: Scenario, runs: Measurement[]) => (runs.length ? median(runs.map((r) => r.cpuSeconds)) / (mbOf(s) / 1000) : undefined);
+const cpuPerClip = (s: Scenario, runs: Measurement[]) => (runs.length ? median(runs.map((r) => r.cpuSeconds)) / s.clips : undefined);
 const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted }) => ({
   scenario: scenario.key,
   label: scenario.label,
@@ -95,28 +100,41 @@ const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted 
   runner: {
     mbPerS: rate(scenario, runner),
     clipsPerS: perSecond(scenario, runner),
-    cpuSecondsPerGb: median(runner.map((r) => r.cpuSeconds)) / (mbOf(scenario) / 1000),
+    cpuSecondsPerGb: cpuPerGb(scenario, runner),
+    cpuSecondsPerClip: cpuPerClip(scenario, runner),
+    cpuSecondsRuns: runner.map((r) => r.cpuSeconds),
+    systemSecondsRuns: runner.map((r) => r.systemSeconds),
+    systemSecondsPerGb: cpuPerGb(scenario, runner.map((r) => ({ ...r, cpuSeconds: r.systemSeconds }))),
+    // Beyond the fixed cost of a process: the no-op run's CPU (start-up, connecting, listing, the lease) taken off.
+    movingCpuSecondsPerGb: noop.length ? (median(runner.map((r) => r.cpuSeconds)) - median(noop.map((r) => r.cpuSeconds))) / (mbOf(scenario) / 1000) : undefined,
+    movingCpuSecondsPerClip: noop.length ? (median(runner.map((r) => r.cpuSeconds)) - median(noop.map((r) => r.cpuSeconds))) / scenario.clips : undefined,
     peakRssMb: median(runner.map((r) => r.peakRssMb)),
     peakRssMbRuns: runner.map((r) => Number(r.peakRssMb.toFixed(1))),
     wallSecondsRuns: runner.map((r) => r.seconds),
   },
-  rclone: rclone.length ? { mbPerS: rate(scenario, rclone), objectsPerS: perSecond(scenario, rclone), cpuSecondsPerGb: median(rclone.map((r) => r.cpuSeconds)) / (mbOf(scenario) / 1000), peakRssMb: median(rclone.map((r) => r.peakRssMb)), wallSecondsRuns: rclone.map((r) => r.seconds) } : undefined,
-  raw: raw.length ? { mbPerS: rate(scenario, raw), wallSecondsRuns: raw.map((r) => r.seconds) } : undefined,
-  rawViaScrypted: rawViaScrypted.length ? { mbPerS: rate(scenario, rawViaScrypted), wallSecondsRuns: rawViaScrypted.map((r) => r.seconds) } : undefined,
-  noop: noop.length ? { wallSeconds: median(noop.map((r) => r.seconds)), afterConnectSeconds: median(noop.map((r) => r.jobMs / 1000)), firestoreTransactions: median(noop.map((r) => r.firestoreTransactions)), firestoreWrites: median(noop.map((r) => r.firestoreWrites)), gcsRequests: median(noop.map((r) => r.gcsRequests)) } : undefined,
+  rclone: rclone.length ? { mbPerS: rate(scenario, rclone), objectsPerS: perSecond(scenario, rclone), cpuSecondsPerGb: cpuPerGb(scenario, rclone), cpuSecondsPerClip: cpuPerClip(scenario, rclone), cpuSecondsRuns: rclone.map((r) => r.cpuSeconds), systemSecondsRuns: rclone.map((r) => r.systemSeconds), peakRssMb: median(rclone.map((r) => r.peakRssMb)), wallSecondsRuns: rclone.map((r) => r.seconds) } : undefined,
+  raw: raw.length ? { mbPerS: rate(scenario, raw), cpuSecondsPerGb: cpuPerGb(scenario, raw), wallSecondsRuns: raw.map((r) => r.seconds) } : undefined,
+  rawViaScrypted: rawViaScrypted.length ? { mbPerS: rate(scenario, rawViaScrypted), cpuSecondsPerGb: cpuPerGb(scenario, rawViaScrypted), wallSecondsRuns: rawViaScrypted.map((r) => r.seconds) } : undefined,
+  noop: noop.length ? { wallSeconds: median(noop.map((r) => r.seconds)), cpuSeconds: median(noop.map((r) => r.cpuSeconds)), afterConnectSeconds: median(noop.map((r) => r.jobMs / 1000)), firestoreTransactions: median(noop.map((r) => r.firestoreTransactions)), firestoreWrites: median(noop.map((r) => r.firestoreWrites)), gcsRequests: median(noop.map((r) => r.gcsRequests)) } : undefined,
 }));
 
 const f = (value: number | undefined, digits = 1) => (value === undefined ? '' : value.toFixed(digits));
+const ms = (seconds: number | undefined) => (seconds === undefined ? undefined : seconds * 1000);
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '' : (a / b).toFixed(2));
 const table = [
   `| scenario | clips | runner MB/s | runner clips/s | CPU s/GB | peak RSS MB | rclone MB/s | rclone objects/s | raw copy MB/s | raw via Scrypted MB/s | runner/rclone | runner/raw | runner/raw via Scrypted |`,
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...results.map((r) => `| ${r.label} | ${r.clips} x ${r.clipMb} MB | ${f(r.runner.mbPerS)} | ${f(r.runner.clipsPerS)} | ${f(r.runner.cpuSecondsPerGb)} | ${f(r.runner.peakRssMb, 0)} | ${f(r.rclone?.mbPerS)} | ${f(r.rclone?.objectsPerS)} | ${f(r.raw?.mbPerS)} | ${f(r.rawViaScrypted?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rclone?.mbPerS)} | ${ratio(r.runner.mbPerS, r.raw?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rawViaScrypted?.mbPerS)} |`),
 ].join('\n');
+const cpuTable = [
+  '| CPU (process user + system) | runner s/GB | of which system | runner ms/clip | runner s/GB beyond the no-op run | runner ms/clip beyond the no-op run | rclone s/GB | rclone ms/clip | raw copy s/GB | raw via Scrypted s/GB | runner/rclone |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.label} | ${f(r.runner.cpuSecondsPerGb, 2)} | ${f(r.runner.systemSecondsPerGb, 2)} | ${f(ms(r.runner.cpuSecondsPerClip), 2)} | ${f(r.runner.movingCpuSecondsPerGb, 2)} | ${f(ms(r.runner.movingCpuSecondsPerClip), 2)} | ${f(r.rclone?.cpuSecondsPerGb, 2)} | ${f(ms(r.rclone?.cpuSecondsPerClip), 2)} | ${f(r.raw?.cpuSecondsPerGb, 2)} | ${f(r.rawViaScrypted?.cpuSecondsPerGb, 2)} | ${ratio(r.runner.cpuSecondsPerGb, r.rclone?.cpuSecondsPerGb)} |`),
+].join('\n');
 const noopTable = [
-  '| no-op run after | wall s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...results.filter((r) => r.noop).map((r) => `| ${r.label} | ${f(r.noop?.wallSeconds, 2)} | ${f(r.noop?.afterConnectSeconds, 3)} | ${r.noop?.firestoreTransactions} | ${r.noop?.firestoreWrites} | ${r.noop?.gcsRequests} |`),
+  '| no-op run after | wall s (process) | CPU s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...results.filter((r) => r.noop).map((r) => `| ${r.label} | ${f(r.noop?.wallSeconds, 2)} | ${f(r.noop?.cpuSeconds, 2)} | ${f(r.noop?.afterConnectSeconds, 3)} | ${r.noop?.firestoreTransactions} | ${r.noop?.firestoreWrites} | ${r.noop?.gcsRequests} |`),
 ].join('\n');
 // The memory target compares clip sizes from 10 MB to 1 GB (one clip at a time is the worst case per upload).
 const memory = results.filter((r) => r.scenario.startsWith('mem-'));
@@ -125,6 +143,7 @@ const rcloneVersion = execFileSync('rclone', ['version']).toString().split('\n')
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), freeMemoryGb: Math.round(freemem() / 2 ** 30), node: process.version, rclone: rcloneVersion };
 console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, node ${machine.node}, ${machine.rclone}; median of ${RUNS} run(s)${QUICK ? ' (QUICK)' : ''}; runner settings: ${JSON.stringify(SETTINGS)}\n`);
 console.log(table);
+console.log(`\n${cpuTable}`);
 console.log(`\npeak RSS spread over clip sizes (${memory.map((r) => `${r.clipMb} MB`).join(', ')}): ${rssSpread.toFixed(1)} MB\n`);
 console.log(noopTable);
 const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));

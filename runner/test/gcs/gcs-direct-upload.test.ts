@@ -360,6 +360,27 @@ describe('small clips: one multipart POST', () => {
     });
   }
 
+  // The small path reads the clip in one loop that counts, bounds and hashes (gcs-clip-sink.ts readBounded): a
+  // source that sends other than it announced, or breaks, is the source's error and no request goes out.
+  for (const [label, open, says] of [
+    ['ends short of its announced size', async (): Promise<ClipStream> => ({ ...(await clipOf(randomBytes(70_000))()), size: 90_000 }), /ended after 70000 of 90000 bytes/],
+    ['sends more than its announced size', async (): Promise<ClipStream> => ({ ...(await clipOf(randomBytes(70_000))()), size: 50_000 }), /more than the announced 50000 bytes/],
+    ['breaks mid-clip', breaking(randomBytes(90_000), 65_536, true), /Scrypted went away/],
+  ] as const) {
+    it(`a small source that ${label} fails as the source's error: no upload request, no object`, async () => {
+      const bucket = await freshBucket();
+      const before = server.requests.upload ?? 0;
+      const error = await sinkFor(bucket, { maxAttempts: 1 }).putIfAbsent(clip('cam/small-bad-source.mp4'), open).then(
+        () => assert.fail('the upload succeeded'),
+        (failure: unknown) => failure,
+      );
+      assert.ok(findInCauseChain(error, 'ClipSourceError'), `not a ClipSourceError: ${String(error)}`);
+      assert.match(String((error as Error).message), says);
+      assert.equal((server.requests.upload ?? 0) - before, 0, 'no upload request');
+      assert.equal(await server.readObject(bucket, 'cam/small-bad-source.mp4'), undefined);
+    });
+  }
+
   for (const status of [503, 429] as const) {
     it(`a ${status} is retried and lands`, async () => {
       const bucket = await freshBucket();

@@ -1,0 +1,73 @@
+// The runner's byte path alone, for CPU: a clip file served over HTTP as Scrypted serves one (Content-Length,
+// video/mp4), fetched and checked by the Scrypted adapter's openClipBytes, uploaded by GcsClipSink into the GCS
+// test server; the file server and the GCS test server are processes of their own, so the CPU printed (this
+// process's, from the first upload to the last) is the path's only: no start-up, no Firestore, no listing.
+// Usage (the sources, through tsx):
+//   node --import tsx runner/bench/upload-path.ts <clip file> <clips> [concurrency=4] [heap]
+// `heap` also loads and creates a Firestore client, so the V8 heap is the runner's size (a full GC costs in
+// proportion to it). Prints CPU seconds per GB and milliseconds per clip; docs/benchmarks.md has the figures.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../src/log.js';
+
+const [file, clipsArg, concurrencyArg, heapArg] = process.argv.slice(2);
+if (!file || !clipsArg) throw new Error('usage: upload-path.ts <clip file> <clips> [concurrency] [heap]');
+const clips = Number(clipsArg);
+const concurrency = Number(concurrencyArg ?? 4);
+const GCS_MAIN = fileURLToPath(new URL('../test/gcs-server/main.ts', import.meta.url));
+const FILE_SERVER = `
+  const { createServer } = require('node:http'); const { createReadStream } = require('node:fs');
+  const [file, size] = process.argv.slice(1);
+  const server = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': size });
+    createReadStream(file).pipe(response);
+  }).listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));`;
+
+async function firstLine(child: ChildProcess): Promise<Record<string, unknown>> {
+  if (!child.stdout) throw new Error('no stdout');
+  return JSON.parse(await new Promise<string>((resolve) => createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve))) as Record<string, unknown>;
+}
+
+const gcs = spawn(process.execPath, ['--import', 'tsx', GCS_MAIN, 'path-bucket'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const files = spawn(process.execPath, ['-e', FILE_SERVER, file, String(statSync(file).size)], { stdio: ['ignore', 'pipe', 'inherit'] });
+try {
+  const { endpoint } = (await firstLine(gcs)) as { endpoint: string };
+  const { port } = (await firstLine(files)) as { port: number };
+  const { openClipBytes } = await import('../src/scrypted/clip-bytes.js');
+  const { GcsClipSink } = await import('../src/gcs/gcs-clip-sink.js');
+  let firestore: { terminate(): Promise<void> } | undefined;
+  if (heapArg === 'heap') firestore = new (await import('@google-cloud/firestore')).Firestore({ projectId: 'demo-project' });
+  const quiet = (() => undefined) as unknown;
+  const logger = { info: quiet, warn: quiet, error: quiet, debug: quiet } as Logger;
+  const sink = new GcsClipSink({
+    bucket: 'path-bucket', projectId: 'demo-project', keyFilename: undefined, apiEndpoint: endpoint,
+    resumableThresholdBytes: 8 * 2 ** 20, chunkSizeBytes: 0, maxAttempts: 1, baseBackoffMs: 10, logger,
+  });
+  const context = { baseUrl: `http://127.0.0.1:${port}`, token: 'unused', agent: new Agent({ keepAlive: true }), timeoutMs: 30_000 };
+  const noLocalUrl = () => Promise.reject(new Error('every clip has an href'));
+  const run = Date.now();
+  let next = 0;
+  let bytes = 0;
+  const before = process.cpuUsage();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < clips) {
+      const i = next++;
+      const object = { name: `path-${run}-${i}`, contentType: 'video/mp4', metadata: {}, size: undefined };
+      const result = await sink.putIfAbsent(object, () => openClipBytes({ id: String(i), resources: { video: { href: '/clip.mp4' } } }, noLocalUrl, context));
+      bytes += result.bytes;
+    }
+  }));
+  const used = process.cpuUsage(before);
+  const seconds = (used.user + used.system) / 1e6;
+  console.log(`${clips} clips of ${(bytes / clips / 1e6).toFixed(1)} MB, ${concurrency} at once${firestore ? ', runner-sized heap' : ''}: ` +
+    `${(seconds / (bytes / 1e9)).toFixed(2)} CPU s/GB (system ${(used.system / 1e6 / (bytes / 1e9)).toFixed(2)}), ${((seconds * 1000) / clips).toFixed(2)} ms/clip`);
+  sink.close();
+  context.agent.destroy();
+  await firestore?.terminate();
+} finally {
+  gcs.kill();
+  files.kill();
+}
