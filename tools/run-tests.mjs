@@ -29,22 +29,40 @@ function findTests(dir) {
   return found;
 }
 
+/**
+ * The files of tools/slow-tests.txt first, slowest first, then the rest in name order: with several files at once,
+ * a long file that starts last would run alone at the end.
+ */
+function orderSlowestFirst(list) {
+  const seconds = new Map();
+  for (const line of readFileSync(join(root, 'tools', 'slow-tests.txt'), 'utf8').split('\n')) {
+    const match = /^([\d.]+) (\S+)$/.exec(line);
+    if (match) seconds.set(match[2], Number(match[1]));
+  }
+  list.sort((a, b) => (seconds.get(b) ?? 0) - (seconds.get(a) ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
 const filters = process.argv.slice(2);
 const files = roots
   .flatMap((dir) => findTests(join(root, dir)))
   .map((file) => relative(root, file))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
+orderSlowestFirst(files);
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '(all)'}`);
   process.exit(1);
 }
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 3);
 mkdirSync(join(root, '.tmp'), { recursive: true });
 const tapFile = join(root, '.tmp', 'test-results.tap');
+const durationsFile = join(root, '.tmp', 'test-durations.txt');
 const result = spawnSync(
   process.execPath,
   [
-    '--expose-gc', '--import', 'tsx', '--test', '--test-timeout=300000',
+    '--expose-gc', '--import', 'tsx', '--test', '--test-timeout=300000', `--test-concurrency=${concurrency}`,
+    // The durations reporter comes first: it raises the stream's listener limit before the other two are added.
+    `--test-reporter=${join(root, 'tools', 'test-durations-reporter.mjs')}`, `--test-reporter-destination=${durationsFile}`,
     '--test-reporter=spec', '--test-reporter-destination=stdout',
     '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
     ...files,

@@ -43,10 +43,22 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Thrown when the emulator process ended before it answered: e.g. its port was taken in the meantime. */
+class EmulatorExited extends Error {}
+
 async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Firestore emulator exited with code ${child.exitCode} before it was ready`);
+    if (child.exitCode !== null) throw new EmulatorExited(`Firestore emulator exited with code ${child.exitCode} before it was ready`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok && (await response.text()).trim() === 'Ok') return;
@@ -58,20 +70,10 @@ async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: numbe
   throw new Error(`Firestore emulator did not answer Ok at ${url} within ${timeoutMs} ms`);
 }
 
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined || child.exitCode !== null) return;
-  try {
-    process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
 export async function startFirestoreEmulator(options: { projectId?: string; port?: number } = {}): Promise<FirestoreEmulator> {
   const jar = prerequisites();
   const projectId = options.projectId ?? 'demo-test';
-  const port = options.port ?? (await freePort());
-  const host = `127.0.0.1:${port}`;
+  let port = options.port ?? (await freePort());
   let child: ChildProcess | undefined;
   const onExit = () => child && killGroup(child);
   process.once('exit', onExit);
@@ -82,7 +84,7 @@ export async function startFirestoreEmulator(options: { projectId?: string; port
       ['-cp', jar, 'com.google.cloud.datastore.emulator.firestore.CloudFirestore', 'start', `--host=127.0.0.1`, `--port=${port}`, `--project_id=${projectId}`],
       { detached: true, stdio: 'ignore' },
     );
-    await waitUntilReady(`http://${host}/`, child, 90_000).catch((error: unknown) => {
+    await waitUntilReady(`http://127.0.0.1:${port}/`, child, 90_000).catch((error: unknown) => {
       if (child) killGroup(child);
       throw error;
     });
@@ -91,10 +93,25 @@ export async function startFirestoreEmulator(options: { projectId?: string; port
     if (!child) return;
     const exited = new Promise((resolve) => child?.once('exit', resolve));
     killGroup(child);
-    if (child.exitCode === null) await Promise.race([exited, sleep(5000)]);
+    // The 5 s bound must not keep the test's process alive once the emulator has exited: an unref'd timer.
+    if (child.exitCode === null) await Promise.race([exited, sleep(5000, undefined, { ref: false })]);
     child = undefined;
   };
-  await launch();
+  // Test files run side by side (tools/run-tests.mjs): between freePort() and the emulator's bind another process
+  // can take the port. The emulator then exits; a port chosen here is chosen again, twice at most.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await launch();
+      break;
+    } catch (error) {
+      if (!(error instanceof EmulatorExited) || options.port !== undefined || attempt === 3) {
+        process.removeListener('exit', onExit);
+        throw error;
+      }
+      port = await freePort();
+    }
+  }
+  const host = `127.0.0.1:${port}`;
   return {
     host,
     projectId,
