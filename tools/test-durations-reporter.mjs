@@ -1,38 +1,20 @@
-// A node:test reporter that writes one line per test file: the summed duration of its top-level tests, when its
-// last event came and the time since the previous file's last event, slowest first. run-tests.mjs writes
-// it to .tmp/test-durations.txt, so a slow file shows without running files one by one.
-import { EventEmitter } from 'node:events';
+// A node:test reporter that writes one line per test file: the summed duration of its top-level tests (their hooks
+// included), slowest first, after the total wall time. run-test-files.mjs writes it to .tmp/test-durations.txt, so a
+// slow file shows without running files one by one, and tools/slow-tests.txt can be refreshed from it. (Events reach
+// reporters in file order, not when they happen, so the time a file ends is not known here.) A suite defined in a
+// shared file (runner/test/conformance/*-suite.ts) counts under that file.
 import { relative } from 'node:path';
-
-// A third reporter takes the runner's stream past node's default warning limit of 10 'end' listeners (they are the
-// runner's own pipes, not a leak). This module is loaded in the runner's process before any reporter is piped.
-EventEmitter.defaultMaxListeners = Math.max(EventEmitter.defaultMaxListeners, 20);
 
 export default async function* durations(source) {
   const files = new Map();
   const started = Date.now();
   for await (const event of source) {
-    const file = typeof event.data?.file === 'string' ? relative(process.cwd(), event.data.file) : undefined;
-    if (typeof file !== 'string' || !['test:start', 'test:pass', 'test:fail'].includes(event.type)) continue;
-    const now = Date.now();
-    let entry = files.get(file);
-    if (!entry) {
-      entry = { last: now, tests: 0 };
-      files.set(file, entry);
-    }
-    entry.last = now;
-    if ((event.type === 'test:pass' || event.type === 'test:fail') && event.data.nesting === 0) {
-      entry.tests += event.data.details?.duration_ms ?? 0;
-    }
+    if ((event.type !== 'test:pass' && event.type !== 'test:fail') || event.data.nesting !== 0) continue;
+    if (typeof event.data.file !== 'string') continue;
+    const file = relative(process.cwd(), event.data.file);
+    files.set(file, (files.get(file) ?? 0) + (event.data.details?.duration_ms ?? 0));
   }
-  // With one file at a time (--test-concurrency=1) a file's wall time is the time since the previous file ended.
-  const byEnd = [...files].sort(([, a], [, b]) => a.last - b.last);
-  const sincePrevious = new Map(byEnd.map(([file, { last }], i) => [file, last - (byEnd[i - 1]?.[1].last ?? started)]));
-  const rows = [...files].sort(([, a], [, b]) => b.tests - a.tests);
-  const seconds = (ms) => (ms / 1000).toFixed(1).padStart(7);
-  yield `# ${files.size} files, ${seconds(Date.now() - started).trim()} s in all\n`;
-  yield '# top-level tests (s), last event (s), since the previous file ended (s), file\n';
-  for (const [file, { last, tests }] of rows) {
-    yield `${seconds(tests)} ${seconds(last - started)} ${seconds(sincePrevious.get(file) ?? 0)}  ${file}\n`;
-  }
+  const seconds = (ms) => (ms / 1000).toFixed(1);
+  yield `# ${files.size} files, ${seconds(Date.now() - started)} s in all; seconds of each file's top-level tests:\n`;
+  for (const [file, ms] of [...files].sort(([, a], [, b]) => b - a)) yield `${seconds(ms)} ${file}\n`;
 }
