@@ -6,7 +6,6 @@ import type { RunnerConfig } from '../config.js';
 import { backupSettings } from '../job/backup-settings.js';
 import { exitCodeOf } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
-import { cameraWatermarks } from '../signals/metrics-file.js';
 import { DEFAULT_WATCH_TIMING } from '../watch/watch-decisions.js';
 import { watch } from '../watch/watch-loop.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
@@ -40,9 +39,9 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
           onRun: async (result) => {
             runFailed = result.status !== 'complete';
             if (!runFailed) heartbeat.succeeded();
-            // The ping URL and the metrics file hear of every run, as after `run`. The metrics file's per-camera
-            // watermarks and recovery points cost one state read after a run (never while the site is quiet).
-            const cameras = signals.wantsWatermarks ? await state.read().then((site) => cameraWatermarks(site, Date.now()), () => []) : [];
+            // The ping URL and the metrics file hear of every run, as after `run`; the per-camera lines cost one
+            // state read after a run, never while the site is quiet.
+            const cameras = await signals.cameraWatermarks(state);
             await signals.finished({
               success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras,
             });

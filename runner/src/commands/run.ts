@@ -6,7 +6,7 @@ import { exitCodeOf, runBackup, type RunResult } from '../job/run-backup.js';
 import type { Logger } from '../log.js';
 import { forTerminal } from '../terminal-text.js';
 import { RunSignals } from '../signals/run-signals.js';
-import { cameraWatermarks, type CameraWatermark } from '../signals/metrics-file.js';
+import type { CameraWatermark } from '../signals/metrics-file.js';
 import { connectSource, createSink, createStateStore, runnerIdentity } from '../wiring.js';
 
 export interface RunOptions {
@@ -24,11 +24,11 @@ export function runSignals(config: RunnerConfig, logger: Logger): RunSignals {
  * writes nothing and signals nothing.
  */
 export async function runOnce(config: RunnerConfig, logger: Logger, options: RunOptions, signals = runSignals(config, logger)): Promise<RunResult> {
-  if (options.dryRun) return (await backupOnce(config, logger, options, false)).result;
+  if (options.dryRun) return (await backupOnce(config, logger, options, undefined)).result;
   const startedAt = Date.now();
   await signals.started();
   try {
-    const { result, cameras } = await backupOnce(config, logger, options, signals.wantsWatermarks);
+    const { result, cameras } = await backupOnce(config, logger, options, signals);
     await signals.finished({
       success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras,
     });
@@ -40,7 +40,7 @@ export async function runOnce(config: RunnerConfig, logger: Logger, options: Run
   }
 }
 
-async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOptions, readWatermarks: boolean): Promise<{ result: RunResult; cameras: CameraWatermark[] }> {
+async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOptions, signals: RunSignals | undefined): Promise<{ result: RunResult; cameras: CameraWatermark[] }> {
   const state = await createStateStore(config, logger);
   try {
     const source = await connectSource(config, logger);
@@ -51,14 +51,7 @@ async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOpti
       );
       // What the run cost in state requests (a run with nothing new: one transaction, no write).
       logger.info({ event: 'run.requests', firestoreTransactions: state.requests.transactions, firestoreWrites: state.requests.writes }, 'state requests');
-      // Only for METRICS_FILE: each camera's watermark as stored now (one more read).
-      const cameras = readWatermarks
-        ? await state.read().then(
-            (site) => cameraWatermarks(site, Date.now()),
-            () => [],
-          )
-        : [];
-      return { result, cameras };
+      return { result, cameras: signals ? await signals.cameraWatermarks(state) : [] };
     } finally {
       await source.close();
     }

@@ -1,10 +1,11 @@
 // The one place that knows how each backup run ended (ARCHITECTURE.md: signals about the write path come from
 // one place) and tells the outside: the HEALTHCHECK_URL pings (start, success, failure with its reason) and the
 // METRICS_FILE for Prometheus. Neither ever fails the backup: their errors are logged as warnings.
+import type { StateStore } from '../core/ports.js';
 import type { RunCounts } from '../job/tally.js';
 import type { Logger } from '../log.js';
 import { sendPing } from './healthcheck-ping.js';
-import { previousSuccess, writeMetricsFile, type CameraWatermark } from './metrics-file.js';
+import { cameraWatermarks, previousSuccess, writeMetricsFile, type CameraWatermark } from './metrics-file.js';
 
 export interface SignalSettings {
   healthcheckUrl: string | undefined;
@@ -34,9 +35,13 @@ export class RunSignals {
     private readonly logger: Logger,
   ) {}
 
-  /** True when the metrics file wants each camera's watermark after the run. */
-  get wantsWatermarks(): boolean {
-    return this.settings.metricsFile !== undefined;
+  /**
+   * Each camera's watermark and recovery point after a run, for the metrics file: one more state read, only when
+   * METRICS_FILE is set (empty otherwise, and when the read fails: the metrics never fail the backup).
+   */
+  async cameraWatermarks(state: Pick<StateStore, 'read'>): Promise<CameraWatermark[]> {
+    if (this.settings.metricsFile === undefined) return [];
+    return state.read().then((site) => cameraWatermarks(site, Date.now()), () => []);
   }
 
   async started(): Promise<void> {
@@ -67,14 +72,15 @@ export class RunSignals {
   }
 
   private async writeMetrics(path: string, outcome: RunOutcome | undefined, checkedAt?: number): Promise<void> {
-    const earlier = this.lastSuccessAt ?? (await previousSuccess(path));
+    // finished() and quietCheck() have already moved lastSuccessAt; a new process finds it in the file it left.
+    const lastSuccessAt = this.lastSuccessAt ?? (await previousSuccess(path));
     const counts = outcome?.counts;
     try {
       await writeMetricsFile(path, {
         ...(checkedAt === undefined ? {} : { checkedAt }),
         finishedAt: outcome?.finishedAt,
         success: outcome?.success ?? true,
-        lastSuccessAt: outcome?.success && checkedAt === undefined ? outcome.finishedAt : earlier,
+        lastSuccessAt,
         uploaded: counts?.uploaded ?? 0,
         bytes: counts?.bytes ?? 0,
         failed: counts?.failed ?? (outcome === undefined || outcome.success ? 0 : 1),
