@@ -89,8 +89,17 @@ const mbOf = (s: Scenario) => (s.clips * s.sizeBytes) / 1e6;
 const rate = (s: Scenario, runs: Measurement[]) => (runs.length ? mbOf(s) / median(runs.map((r) => r.seconds)) : undefined);
 const perSecond = (s: Scenario, runs: Measurement[]) => (runs.length ? s.clips / median(runs.map((r) => r.seconds)) : undefined);
 // CPU: user + system seconds of the contender's own process (GNU time), median over the runs; not its peers'.
-const cpuPerGb = (s: Scenario, runs: Measurement[]) => (runs.length ? median(runs.map((r) => r.cpuSeconds)) / (mbOf(s) / 1000) : undefined);
-const cpuPerClip = (s: Scenario, runs: Measurement[]) => (runs.length ? median(runs.map((r) => r.cpuSeconds)) / s.clips : undefined);
+const medianOf = (runs: Measurement[], pick: (run: Measurement) => number) => (runs.length ? median(runs.map(pick)) : undefined);
+const cpuOf = (runs: Measurement[]) => medianOf(runs, (r) => r.cpuSeconds);
+const perGb = (s: Scenario, cpuSeconds: number | undefined) => (cpuSeconds === undefined ? undefined : cpuSeconds / (mbOf(s) / 1000));
+const perClip = (s: Scenario, cpuSeconds: number | undefined) => (cpuSeconds === undefined ? undefined : cpuSeconds / s.clips);
+const cpuPerGb = (s: Scenario, runs: Measurement[]) => perGb(s, cpuOf(runs));
+const cpuPerClip = (s: Scenario, runs: Measurement[]) => perClip(s, cpuOf(runs));
+/** The runner's CPU beyond the fixed cost of a process: the no-op run's CPU (start-up, connecting, listing, the lease) taken off. */
+const movingCpu = (runner: Measurement[], noop: Measurement[]) => {
+  const [all, fixed] = [cpuOf(runner), cpuOf(noop)];
+  return all === undefined || fixed === undefined ? undefined : all - fixed;
+};
 const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted }) => ({
   scenario: scenario.key,
   label: scenario.label,
@@ -104,10 +113,9 @@ const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted 
     cpuSecondsPerClip: cpuPerClip(scenario, runner),
     cpuSecondsRuns: runner.map((r) => r.cpuSeconds),
     systemSecondsRuns: runner.map((r) => r.systemSeconds),
-    systemSecondsPerGb: cpuPerGb(scenario, runner.map((r) => ({ ...r, cpuSeconds: r.systemSeconds }))),
-    // Beyond the fixed cost of a process: the no-op run's CPU (start-up, connecting, listing, the lease) taken off.
-    movingCpuSecondsPerGb: noop.length ? (median(runner.map((r) => r.cpuSeconds)) - median(noop.map((r) => r.cpuSeconds))) / (mbOf(scenario) / 1000) : undefined,
-    movingCpuSecondsPerClip: noop.length ? (median(runner.map((r) => r.cpuSeconds)) - median(noop.map((r) => r.cpuSeconds))) / scenario.clips : undefined,
+    systemSecondsPerGb: perGb(scenario, medianOf(runner, (r) => r.systemSeconds)),
+    movingCpuSecondsPerGb: perGb(scenario, movingCpu(runner, noop)),
+    movingCpuSecondsPerClip: perClip(scenario, movingCpu(runner, noop)),
     peakRssMb: median(runner.map((r) => r.peakRssMb)),
     peakRssMbRuns: runner.map((r) => Number(r.peakRssMb.toFixed(1))),
     wallSecondsRuns: runner.map((r) => r.seconds),
