@@ -47,8 +47,7 @@ const filters = process.argv.slice(2);
 const files = roots
   .flatMap((dir) => findTests(join(root, dir)))
   .map((file) => relative(root, file))
-  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
-  .sort();
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)));
 orderSlowestFirst(files);
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '(all)'}`);

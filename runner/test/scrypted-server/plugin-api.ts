@@ -26,9 +26,9 @@ export interface TestCamera {
   interfaces?: string[];
   clips: TestClip[];
   /**
-   * A buggy or hostile provider: getVideoClips answers every clip it has, whatever the window asked for (issue 18
-   * row 13: a clip that starts in the future reaches the runner). Not a claim about a healthy Scrypted, whose
-   * providers filter by the window (docs/scrypted-protocol.md, getVideoClips).
+   * getVideoClips answers every clip it has, whatever the window asked for, so a clip that starts in the future
+   * reaches the runner. Providers filter the window differently (docs/scrypted-protocol.md §10); this is the far
+   * end of that, as a provider with a wrong clock or a hostile one would answer. Default: the window is applied.
    */
   listingIgnoresWindow?: boolean;
 }

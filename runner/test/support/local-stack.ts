@@ -64,8 +64,7 @@ export async function startLocalStack(cameras: TestCamera[], bucket = 'demo-nvr-
   };
 }
 
-/** The state document the runner wrote (nvr-backup/home), read from the stack's Firestore emulator. */
-/** The state document of a site (the default STATE_DOCUMENT of SITE_ID `siteId`). */
+/** The state document the runner wrote for SITE_ID `siteId` (its default STATE_DOCUMENT), read from the stack's Firestore emulator. */
 export async function readSiteState(stack: LocalStack, siteId = 'home'): Promise<SiteState> {
   process.env.FIRESTORE_EMULATOR_HOST = stack.firestore.host;
   process.env.METADATA_SERVER_DETECTION = 'none';
