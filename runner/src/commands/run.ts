@@ -45,8 +45,12 @@ async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOpti
   try {
     const source = await connectSource(config, logger);
     try {
+      // The first Firestore call (connecting, loading the client's protos) runs while the GCS client loads. Started
+      // only once Scrypted accepted the login, so a run that cannot log in contacts nothing else.
+      const firstRead = state.read();
+      firstRead.catch(() => undefined); // the run awaits it and reports a failure; this only keeps it from being unhandled meanwhile
       const result = await runBackup(
-        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock() },
+        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock(), firstRead },
         backupSettings(config, runnerIdentity(), options),
       );
       // What the run cost in state requests (a run with nothing new: one transaction, no write).

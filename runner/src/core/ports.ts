@@ -167,7 +167,8 @@ export interface SiteState {
   bucket?: string | undefined;
 }
 
-export type LeaseOutcome = { acquired: true; lease: Lease } | { acquired: false; heldBy: Lease };
+/** On `acquired`, `state` is the document as the lease's own transaction read and wrote it (no second read needed). */
+export type LeaseOutcome = { acquired: true; lease: Lease; state: SiteState } | { acquired: false; heldBy: Lease };
 
 /** A camera's proposed watermark and the clips that landed; the store merges it with `mergeCameraAdvance`. */
 export interface CameraAdvance {
@@ -204,6 +205,9 @@ export interface StateStore {
   advanceCamera(advance: CameraAdvance): Promise<SiteState>;
   /** Records a clip issue in its camera's state (transaction). */
   recordClipIssue(cameraId: string, cameraName: string, issue: ClipIssue): Promise<void>;
-  /** Stores the counters of the run that just ended, and marks the cameras it listed as listed at `finishedAt`. */
-  recordRun(counters: RunCounters, listedCameraIds?: readonly string[]): Promise<void>;
+  /**
+   * Stores the counters of the run that just ended, and marks the cameras it listed as listed at `finishedAt`; with
+   * `releaseLeaseOf`, also frees the lease if that owner still holds it, in the same transaction.
+   */
+  recordRun(counters: RunCounters, listedCameraIds?: readonly string[], releaseLeaseOf?: string): Promise<void>;
 }

@@ -168,7 +168,8 @@ export class FirestoreStateStore implements StateStore {
       if (held && held.owner !== owner && held.expiresAt > now && !distrust) return { result: { acquired: false, heldBy: held } };
       const lease = { owner, expiresAt: now + ttlMs };
       const repairs = distrust ? keepRepairs(state.repairs, [{ at: serverNow, what: `${distrust}; taken over by ${owner}` }]) : state.repairs;
-      return { write: { ...state, lease, repairs }, result: { acquired: true, lease } };
+      const next = { ...state, lease, repairs };
+      return { write: next, result: { acquired: true, lease, state: next } };
     });
   }
 
@@ -208,11 +209,12 @@ export class FirestoreStateStore implements StateStore {
     });
   }
 
-  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = []): Promise<void> {
-    return this.transact('run record', ({ state, serverNow }) => {
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<void> {
+    return this.transact(releaseLeaseOf === undefined ? 'run record' : 'run record and lease release', ({ state, serverNow }) => {
       const cameras = markListed(state.cameras, listedCameraIds, Math.min(counters.finishedAt, serverNow));
       const lastTimestamp = siteWatermark(state.lastTimestamp, cameras, serverNow);
-      return { write: { ...state, cameras, lastTimestamp, lastRun: { ...counters } }, result: undefined };
+      const lease = releaseLeaseOf !== undefined && state.lease?.owner === releaseLeaseOf ? undefined : state.lease;
+      return { write: { ...state, cameras, lastTimestamp, lastRun: { ...counters }, lease }, result: undefined };
     });
   }
 

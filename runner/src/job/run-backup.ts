@@ -21,6 +21,12 @@ export interface BackupDependencies {
   state: StateStore;
   logger: Logger;
   clock?: () => number;
+  /**
+   * A read of the state the caller started before the run, used as the run's first read: a process's first
+   * Firestore call is its slowest (the connection, the client's protos), so `run` starts it while it builds the
+   * GCS client. Without it the run reads the state itself.
+   */
+  firstRead?: Promise<SiteState> | undefined;
 }
 
 export interface BackupSettings {
@@ -112,7 +118,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   /** Cameras whose clips this run listed: recorded as listed, so they keep holding the site's lastTimestamp. */
   const listedIds: string[] = [];
   try {
-    const [listedCameras, seen] = await Promise.all([deps.source.listCameras(), state.read()]);
+    const [listedCameras, seen] = await Promise.all([deps.source.listCameras(), deps.firstRead ?? state.read()]);
     const cameras = acceptedCameras(listedCameras, context);
     const otherBucket = bucketMismatch(seen, settings.destination, settings.siteId ?? DEFAULT_SITE_ID);
     if (otherBucket) {
@@ -152,8 +158,9 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       return finish('lease-held', summary);
     }
     leaseKeeper = keepLease(state, settings.owner, settings.leaseMs, clock, abort, logger);
-    // Under the lease, plan against the state as it is now: another runner may have moved it since the read.
-    const site = await state.read();
+    // Under the lease, plan against the state as the lease's transaction read it: another runner may have moved
+    // it since the first read.
+    const site = lease.state;
     if (site.found && !seen.found) reportRepairs(site, logger);
     // Record cameras seen for the first time before any upload, so the document-level watermark (the minimum
     // over cameras, never moving back) accounts for all of them from the start.
@@ -198,14 +205,14 @@ async function listAll(cameras: Camera[], stored: SiteState['cameras'], concurre
   return listings.sort((a, b) => cameras.indexOf(a.camera) - cameras.indexOf(b.camera));
 }
 
-/** Records the run's counters and frees the lease; failures here are logged, never thrown (the lease expires). */
+/**
+ * Records the run's counters and frees the lease, in one transaction; a failure here is logged, never thrown
+ * (the lease expires on its own, and the watermarks were stored as the clips landed).
+ */
 async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], logger: Logger) {
   const { uploaded, existing, failed, bytes } = counts;
-  await state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed).catch((error: unknown) => {
-    logger.warn({ event: 'state.record_failed', err: String(error) }, 'could not record the run counters');
-  });
-  await state.releaseLease(owner).catch((error: unknown) => {
-    logger.warn({ event: 'lease.release_failed', err: String(error) }, 'could not release the lease; it expires on its own');
+  await state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed, owner).catch((error: unknown) => {
+    logger.warn({ event: 'state.record_failed', err: String(error) }, 'could not record the run counters nor release the lease; the lease expires on its own');
   });
 }
 

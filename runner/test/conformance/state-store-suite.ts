@@ -79,7 +79,34 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
       const again = await fixture.store.acquireLease('runner-1', 60_000, 3_000);
       assert.equal(again.acquired, true, 'the owner may take its own lease again');
       const takeover = await other.acquireLease('runner-2', 60_000, 70_000);
-      assert.deepEqual(takeover, { acquired: true, lease: { owner: 'runner-2', expiresAt: 130_000 } });
+      assert.ok(takeover.acquired);
+      assert.deepEqual(takeover.lease, { owner: 'runner-2', expiresAt: 130_000 });
+    });
+
+    it('a taken lease comes with the state its transaction read, the new lease in it', async () => {
+      const other = await fixture.secondStore();
+      await other.advanceCamera(advance('a', 700, { seen: 700 }));
+      const taken = await fixture.store.acquireLease('runner-1', 60_000, 1_000);
+      assert.ok(taken.acquired);
+      assert.deepEqual(taken.state.lease, { owner: 'runner-1', expiresAt: 61_000 });
+      assert.equal(taken.state.cameras.get('a')?.lastTimestamp, 700, "another runner's advance before the lease is in it");
+      const read = await fixture.store.read();
+      assert.deepEqual(
+        { lastTimestamp: taken.state.lastTimestamp, cameras: [...taken.state.cameras.keys()], recent: taken.state.cameras.get('a')?.recentClips },
+        { lastTimestamp: read.lastTimestamp, cameras: [...read.cameras.keys()], recent: read.cameras.get('a')?.recentClips },
+      );
+    });
+
+    it('a run record given its owner frees that lease in the same write, and never another owner\'s', async () => {
+      const other = await fixture.secondStore();
+      const run = { startedAt: 1, finishedAt: 2, uploaded: 3, existing: 4, failed: 0, bytes: 5 };
+      await fixture.store.acquireLease('runner-1', 60_000, 0);
+      await other.recordRun(run, [], 'runner-2');
+      assert.equal((await fixture.store.read()).lease?.owner, 'runner-1', 'runner-2 does not hold it: it stays');
+      await fixture.store.recordRun(run, [], 'runner-1');
+      const state = await fixture.store.read();
+      assert.equal(state.lease, undefined);
+      assert.deepEqual(state.lastRun, run);
     });
 
     it('renews only its own lease and releases only its own lease', async () => {

@@ -40,7 +40,7 @@ export class MemoryStateStore implements StateStore {
     return this.step((doc): LeaseOutcome => {
       if (doc.lease && doc.lease.owner !== owner && doc.lease.expiresAt > now) return { acquired: false, heldBy: { ...doc.lease } };
       doc.lease = { owner, expiresAt: now + ttlMs };
-      return { acquired: true, lease: { ...doc.lease } };
+      return { acquired: true, lease: { ...doc.lease }, state: doc };
     });
   }
 
@@ -72,8 +72,9 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = []): Promise<void> {
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<void> {
     return this.step((doc) => {
+      if (releaseLeaseOf !== undefined && doc.lease?.owner === releaseLeaseOf) doc.lease = undefined;
       doc.cameras = markListed(doc.cameras, listedCameraIds, counters.finishedAt);
       doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, counters.finishedAt);
       doc.lastRun = { ...counters };
