@@ -41,7 +41,7 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
             if (!runFailed) heartbeat.succeeded();
             // The ping URL and the metrics file hear of every run, as after `run`; the per-camera lines cost one
             // state read after a run, never while the site is quiet.
-            const cameras = await signals.cameraWatermarks(state);
+            const cameras = await signals.cameraWatermarks(state, result.state);
             await signals.finished({
               success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras,
             });

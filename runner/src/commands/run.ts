@@ -55,7 +55,7 @@ async function backupOnce(config: RunnerConfig, logger: Logger, options: RunOpti
       );
       // What the run cost in state requests (a run with nothing new: one transaction, no write).
       logger.info({ event: 'run.requests', firestoreTransactions: state.requests.transactions, firestoreWrites: state.requests.writes }, 'state requests');
-      return { result, cameras: signals ? await signals.cameraWatermarks(state) : [] };
+      return { result, cameras: signals ? await signals.cameraWatermarks(state, result.state) : [] };
     } finally {
       await source.close();
     }

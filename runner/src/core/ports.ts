@@ -207,7 +207,8 @@ export interface StateStore {
   recordClipIssue(cameraId: string, cameraName: string, issue: ClipIssue): Promise<void>;
   /**
    * Stores the counters of the run that just ended, and marks the cameras it listed as listed at `finishedAt`; with
-   * `releaseLeaseOf`, also frees the lease if that owner still holds it, in the same transaction.
+   * `releaseLeaseOf`, also frees the lease if that owner still holds it, in the same transaction. Returns the state
+   * as written.
    */
-  recordRun(counters: RunCounters, listedCameraIds?: readonly string[], releaseLeaseOf?: string): Promise<void>;
+  recordRun(counters: RunCounters, listedCameraIds?: readonly string[], releaseLeaseOf?: string): Promise<SiteState>;
 }

@@ -209,12 +209,13 @@ export class FirestoreStateStore implements StateStore {
     });
   }
 
-  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<void> {
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<SiteState> {
     return this.transact(releaseLeaseOf === undefined ? 'run record' : 'run record and lease release', ({ state, serverNow }) => {
       const cameras = markListed(state.cameras, listedCameraIds, Math.min(counters.finishedAt, serverNow));
       const lastTimestamp = siteWatermark(state.lastTimestamp, cameras, serverNow);
       const lease = releaseLeaseOf !== undefined && state.lease?.owner === releaseLeaseOf ? undefined : state.lease;
-      return { write: { ...state, cameras, lastTimestamp, lastRun: { ...counters }, lease }, result: undefined };
+      const next = { ...state, cameras, lastTimestamp, lastRun: { ...counters }, lease };
+      return { write: next, result: next };
     });
   }
 

@@ -58,6 +58,11 @@ export interface RunResult {
   durationMs: number;
   summary: string;
   dryRunObjects: string[];
+  /**
+   * The state document as the run's last transaction (its counters, the lease's release) wrote it; undefined when
+   * the run wrote no record (nothing to do, no lease) or the record failed. Saves the caller a read.
+   */
+  state?: SiteState | undefined;
 }
 
 /** Exit code of a run: 0 only when every planned clip is in the bucket (or another runner holds the lease). */
@@ -104,6 +109,8 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     destination: settings.destination ?? 'the configured bucket',
     stop,
   };
+  /** The result `finish` made; the run's record (in `finally`, after it) adds the state it wrote. */
+  let ended: RunResult | undefined;
   const finish = (status: RunStatus, summary = summaryLine(tally.counts, clock() - startedAt)): RunResult => {
     const durationMs = clock() - startedAt;
     if (stopReason !== undefined) {
@@ -111,7 +118,8 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       summary = `${summary}\nstopped: ${stopReason}`;
     }
     logger.info({ event: 'job.end', status, ...tally.counts, durationMs }, summary);
-    return { status, counts: tally.counts, durationMs, summary, dryRunObjects: tally.dryRunObjects };
+    ended = { status, counts: tally.counts, durationMs, summary, dryRunObjects: tally.dryRunObjects };
+    return ended;
   };
 
   let leaseKeeper: { stop(): void } | undefined;
@@ -182,7 +190,10 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   } finally {
     leaseKeeper?.stop();
     settings.signal?.removeEventListener('abort', onOuterAbort);
-    if (leaseKeeper) await finishRun(state, settings.owner, startedAt, clock(), tally.counts, listedIds, logger);
+    if (leaseKeeper) {
+      const recorded = await finishRun(state, settings.owner, startedAt, clock(), tally.counts, listedIds, logger);
+      if (ended) ended.state = recorded;
+    }
   }
 }
 
@@ -209,10 +220,11 @@ async function listAll(cameras: Camera[], stored: SiteState['cameras'], concurre
  * Records the run's counters and frees the lease, in one transaction; a failure here is logged, never thrown
  * (the lease expires on its own, and the watermarks were stored as the clips landed).
  */
-async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], logger: Logger) {
+async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], logger: Logger): Promise<SiteState | undefined> {
   const { uploaded, existing, failed, bytes } = counts;
-  await state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed, owner).catch((error: unknown) => {
+  return state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed, owner).catch((error: unknown) => {
     logger.warn({ event: 'state.record_failed', err: String(error) }, 'could not record the run counters nor release the lease; the lease expires on its own');
+    return undefined;
   });
 }
 

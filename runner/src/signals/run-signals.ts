@@ -1,7 +1,7 @@
 // The one place that knows how each backup run ended (ARCHITECTURE.md: signals about the write path come from
 // one place) and tells the outside: the HEALTHCHECK_URL pings (start, success, failure with its reason) and the
 // METRICS_FILE for Prometheus. Neither ever fails the backup: their errors are logged as warnings.
-import type { StateStore } from '../core/ports.js';
+import type { SiteState, StateStore } from '../core/ports.js';
 import type { RunCounts } from '../job/tally.js';
 import type { Logger } from '../log.js';
 import { sendPing } from './healthcheck-ping.js';
@@ -36,11 +36,13 @@ export class RunSignals {
   ) {}
 
   /**
-   * Each camera's watermark and recovery point after a run, for the metrics file: one more state read, only when
-   * METRICS_FILE is set (empty otherwise, and when the read fails: the metrics never fail the backup).
+   * Each camera's watermark and recovery point after a run, for the metrics file, only when METRICS_FILE is set
+   * (empty otherwise, and when the read fails: the metrics never fail the backup): from `known`, the state the
+   * run's record wrote, or else one more state read.
    */
-  async cameraWatermarks(state: Pick<StateStore, 'read'>): Promise<CameraWatermark[]> {
+  async cameraWatermarks(state: Pick<StateStore, 'read'>, known?: SiteState): Promise<CameraWatermark[]> {
     if (this.settings.metricsFile === undefined) return [];
+    if (known) return cameraWatermarks(known, Date.now());
     return state.read().then((site) => cameraWatermarks(site, Date.now()), () => []);
   }
 

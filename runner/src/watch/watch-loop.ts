@@ -98,7 +98,7 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
     logger.info({ event: 'watch.due', cameras: due }, `watch: a clip settled on ${due.length} camera(s): backing up`);
     const before = counters();
     const result = await runBackup(deps, { ...backup, dryRun: false, signal });
-    known = await state.read();
+    known = result.state ?? (await state.read());
     const afterRun = counters();
     if (before.transactions !== undefined && afterRun.transactions !== undefined) {
       // What this run cost in Firestore, the watch's read of the new state included (docs/watch.md, "Cost").

@@ -103,7 +103,8 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
       await fixture.store.acquireLease('runner-1', 60_000, 0);
       await other.recordRun(run, [], 'runner-2');
       assert.equal((await fixture.store.read()).lease?.owner, 'runner-1', 'runner-2 does not hold it: it stays');
-      await fixture.store.recordRun(run, [], 'runner-1');
+      const written = await fixture.store.recordRun(run, [], 'runner-1');
+      assert.deepEqual({ lease: written.lease, lastRun: written.lastRun }, { lease: undefined, lastRun: run }, 'it returns the state it wrote');
       const state = await fixture.store.read();
       assert.equal(state.lease, undefined);
       assert.deepEqual(state.lastRun, run);

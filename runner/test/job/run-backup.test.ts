@@ -46,6 +46,17 @@ describe('runBackup', () => {
     assert.equal(state.lastTimestamp, NOW - 29 * MIN, 'the minimum over cameras');
     assert.equal(state.lease, undefined, 'the lease is released');
     assert.equal(state.lastRun?.uploaded, 5);
+    assert.deepEqual(
+      { lastTimestamp: result.state?.lastTimestamp, lease: result.state?.lease, uploaded: result.state?.lastRun?.uploaded },
+      { lastTimestamp: state.lastTimestamp, lease: undefined, uploaded: 5 },
+      'the result carries the state the run\'s record wrote',
+    );
+  });
+
+  it('a run with nothing to write carries no state (the caller reads it if it needs it)', async () => {
+    const w = world();
+    await runBackup({ ...w, logger }, settings());
+    assert.equal((await runBackup({ ...w, logger }, settings())).state, undefined);
   });
 
   it('the document-level watermark is the minimum over all cameras even when cameras run one after another', async () => {

@@ -72,12 +72,13 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<void> {
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<SiteState> {
     return this.step((doc) => {
       if (releaseLeaseOf !== undefined && doc.lease?.owner === releaseLeaseOf) doc.lease = undefined;
       doc.cameras = markListed(doc.cameras, listedCameraIds, counters.finishedAt);
       doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, counters.finishedAt);
       doc.lastRun = { ...counters };
+      return doc;
     });
   }
 }
