@@ -58,6 +58,12 @@ async function startRelayProcess(linkText: string, gcsPort: number, firestoreHos
 const utilisation = (scenario: Scenario, link: LinkSpec, runs: Array<{ seconds: number }>) =>
   runs.length ? (scenario.clips * scenario.sizeBytes * 8) / (median(runs.map((r) => r.seconds)) * link.rateBits) : undefined;
 
+/** Where a daemon's batch went: seconds from each awaited line to the next. */
+function batchSteps({ marks }: DaemonBatchFigures): string {
+  const step = (from: keyof typeof marks, to: keyof typeof marks) => `${from} to ${to} ${((marks[to].time - marks[from].time) / 1000).toFixed(2)}`;
+  return [step('watch.due', 'job.start'), step('job.start', 'job.end'), step('job.end', 'watch.run_requests')].join(', ');
+}
+
 /** Median over clips of each phase's own duration (ms), in the order an upload passes them. */
 function phaseBreakdown(timelines: ClipPhases[]): Array<[string, number]> {
   const steps: Array<[string, string, string]> = [
@@ -157,7 +163,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
             const batch = await runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips);
             if ((stack.gcs.requests.upload ?? 0) - daemonUploadsBefore < scenario.clips) throw new Error('the runner daemon\'s uploads did not reach the GCS test server');
             figures.daemon.push(batch);
-            process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s, ${batch.cpuSeconds.toFixed(2)} CPU s\n`);
+            process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s\n`);
             await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
             for (const transfers of [4, 8] as const) {
               figures[`rclone${transfers}`].push(await rcloneRun(dir, relay.gcsEndpoint, BUCKET, `rclone${transfers}-${tag}`, transfers));
