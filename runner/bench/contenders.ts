@@ -1,10 +1,16 @@
-// The three ways of moving a scenario's clips into the GCS test server, each as its own process under GNU time:
-// the runner (built JavaScript, as the container runs it), rclone (Debian's, GCS backend with a custom
-// endpoint), and the raw copy (files piped into media uploads). Each writes under its own prefix, which the
-// caller deletes afterwards.
-import { appendFileSync } from 'node:fs';
+// The ways of moving a scenario's clips into the GCS test server, each as its own process: the runner (built
+// JavaScript, as the container runs it) once as a one-shot `run` and once as the container's resident
+// `daemon --watch` (one batch of it, see runnerDaemonBatch), rclone (Debian's, GCS backend with a custom
+// endpoint), and the raw copy (files piped into media uploads). All but the daemon run under GNU time. Each writes
+// under its own prefix, which the caller deletes afterwards.
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { measured, type Measurement } from './measured-process.js';
+import { childEnv, measured, processCpuSeconds, type Measurement } from './measured-process.js';
 
 const RUNNER_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const RAW_COPY = fileURLToPath(new URL('./raw-copy.mjs', import.meta.url));
@@ -34,10 +40,11 @@ export interface RunStages {
   jobEnd: number;
 }
 
+/** BENCH_RUNNER_NODE_ARGS: flags for the runner's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (to profile it). */
+const runnerNodeArgs = (): string[] => (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 'debug' = 'info'): Promise<RunnerFigures & { timelines: ClipPhases[]; stages: RunStages }> {
-  // BENCH_RUNNER_NODE_ARGS: flags for the runner's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (to profile it).
-  const nodeArgs = (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const result = await measured(process.execPath, [...nodeArgs, RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
+  const result = await measured(process.execPath, [...runnerNodeArgs(), RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
   if (process.env.BENCH_RUNNER_LOG) appendFileSync(process.env.BENCH_RUNNER_LOG, result.stdout); // the runner's own log lines, to read
   const end = logEvent(result.stdout, 'job.end');
   const requests = logEvent(result.stdout, 'run.requests');
@@ -70,6 +77,156 @@ export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 
     firestoreTransactions: Number(requests.firestoreTransactions),
     firestoreWrites: Number(requests.firestoreWrites),
   };
+}
+
+/** The lines of a watch's first batch the bench waits for, in the order the daemon logs them. */
+const BATCH_EVENTS = ['watch.due', 'job.start', 'job.end', 'watch.run_requests'] as const;
+type BatchEvent = (typeof BATCH_EVENTS)[number];
+const isBatchEvent = (event: unknown): event is BatchEvent => (BATCH_EVENTS as readonly unknown[]).includes(event);
+/** Generous: a 10 Mbit/s link moves 100 x 1 MB in 80 s. */
+const BATCH_DEADLINE_MS = 10 * 60_000;
+const STOP_DEADLINE_MS = 20_000;
+
+/** A line's own time (ms since the epoch) and the daemon's CPU seconds when the bench read the line. */
+export interface DaemonMark {
+  time: number;
+  cpuSeconds: number;
+}
+
+/** What one batch cost a resident `daemon --watch`, and what its start-up cost (paid once per process). */
+export interface DaemonBatchFigures {
+  /** Wall seconds from `watch.due` to `watch.run_requests`: the run, its lease, state transactions and release, the state re-read. */
+  seconds: number;
+  /** The daemon's CPU seconds over the same span. */
+  cpuSeconds: number;
+  /** Wall seconds from spawning the process to its first log line (Node and the runner's modules loading). */
+  startupSeconds: number;
+  /** Wall seconds from spawning the process to `watch.due` (start-up, connecting, the state read, the first listing). */
+  dueAfterSeconds: number;
+  /** CPU seconds the process had spent when it logged `watch.due`: start-up and the first check. */
+  startupCpuSeconds: number;
+  uploaded: number;
+  marks: Record<BatchEvent, DaemonMark>;
+}
+
+type Daemon = ChildProcessByStdio<null, Readable, Readable>;
+
+/**
+ * The runner as the container runs it by default: a resident `daemon --watch`, started directly (not under GNU time,
+ * so its pid is node's and /proc gives its CPU while it lives). The bench's clips are a day old under a fresh SITE_ID,
+ * so the watch's first check finds them all settled and backs them up in one run; the figures cover that batch
+ * (`watch.due` to `watch.run_requests`), then the daemon is stopped with SIGTERM.
+ */
+export async function runnerDaemonBatch(env: Record<string, string>, clips: number): Promise<DaemonBatchFigures> {
+  const scratch = mkdtempSync(join(tmpdir(), 'nvr-bench-daemon-'));
+  const spawnedAt = Date.now();
+  const daemon: Daemon = spawn(process.execPath, [...runnerNodeArgs(), RUNNER_CLI, 'daemon', '--watch'], {
+    env: childEnv({ ...env, LOG_LEVEL: 'info', HEARTBEAT_FILE: join(scratch, 'heartbeat.json') }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  daemon.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  const stderrTail = () => (stderr ? `; its stderr ends:\n${stderr}` : '; its stderr was empty');
+  try {
+    const batch = await firstBatch(daemon, stderrTail);
+    await stopDaemon(daemon, stderrTail);
+    const { marks, firstLine, end, requests } = batch;
+    if (end.status !== 'complete') throw new Error(`the runner daemon's run ended ${String(end.status)}, not complete${stderrTail()}`);
+    const uploaded = Number(requests.uploaded);
+    if (uploaded !== clips) throw new Error(`the runner daemon uploaded ${uploaded} of ${clips} clips in its first run`);
+    return {
+      seconds: (marks['watch.run_requests'].time - marks['watch.due'].time) / 1000,
+      cpuSeconds: marks['watch.run_requests'].cpuSeconds - marks['watch.due'].cpuSeconds,
+      startupSeconds: (firstLine - spawnedAt) / 1000,
+      dueAfterSeconds: (marks['watch.due'].time - spawnedAt) / 1000,
+      startupCpuSeconds: marks['watch.due'].cpuSeconds,
+      uploaded,
+      marks,
+    };
+  } finally {
+    if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL'); // a failed batch: no clean stop owed
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+interface FirstBatch {
+  marks: Record<BatchEvent, DaemonMark>;
+  /** The first log line's own time. */
+  firstLine: number;
+  end: Record<string, unknown>;
+  requests: Record<string, unknown>;
+}
+
+/** Reads the daemon's log lines until its first run's `watch.run_requests`; rejects if it exits first or takes too long. */
+function firstBatch(daemon: Daemon, stderrTail: () => string): Promise<FirstBatch> {
+  return new Promise((resolve, reject) => {
+    const marks = new Map<BatchEvent, DaemonMark>();
+    const lines = createInterface({ input: daemon.stdout });
+    const log: string[] = [];
+    let firstLine: number | undefined;
+    let end: Record<string, unknown> | undefined;
+    const finish = (outcome: () => void) => {
+      clearTimeout(timer);
+      daemon.off('exit', onExit);
+      daemon.off('error', fail);
+      lines.close();
+      daemon.stdout.resume(); // keep draining: a paused pipe would block the daemon's last log lines as it stops
+      if (process.env.BENCH_RUNNER_LOG) appendFileSync(process.env.BENCH_RUNNER_LOG, log.join('')); // the daemon's own log lines, to read
+      outcome();
+    };
+    const fail = (error: Error) => finish(() => reject(error));
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`the runner daemon exited (${code ?? signal}) before it logged its first run's watch.run_requests${stderrTail()}`));
+    const timer = setTimeout(() => fail(new Error(`the runner daemon logged no watch.run_requests within ${BATCH_DEADLINE_MS / 60_000} min${stderrTail()}`)), BATCH_DEADLINE_MS);
+    daemon.once('exit', onExit);
+    daemon.once('error', fail);
+    lines.on('line', (line) => {
+      if (process.env.BENCH_RUNNER_LOG) log.push(`${line}\n`);
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return; // not a log line
+      }
+      const time = Date.parse(String(entry.time));
+      firstLine ??= time;
+      if (!isBatchEvent(entry.event) || marks.has(entry.event)) return;
+      let cpuSeconds: number;
+      try {
+        cpuSeconds = processCpuSeconds(daemon.pid as number);
+      } catch (error) {
+        fail(new Error(`could not read the runner daemon's CPU time from /proc: ${(error as Error).message}`));
+        return;
+      }
+      marks.set(entry.event, { time, cpuSeconds });
+      if (entry.event === 'job.end') end = entry;
+      if (entry.event !== 'watch.run_requests') return;
+      const missing = BATCH_EVENTS.filter((event) => !marks.has(event));
+      if (missing.length || !end || firstLine === undefined) {
+        fail(new Error(`the runner daemon logged watch.run_requests without ${missing.join(', ') || 'job.end'}`));
+        return;
+      }
+      const batch: FirstBatch = { marks: Object.fromEntries(marks) as Record<BatchEvent, DaemonMark>, firstLine, end, requests: entry };
+      finish(() => resolve(batch));
+    });
+  });
+}
+
+/** SIGTERM, then waits for a clean exit (code 0); after STOP_DEADLINE_MS it kills the daemon and rejects. */
+function stopDaemon(daemon: Daemon, stderrTail: () => string): Promise<void> {
+  if (daemon.exitCode !== null || daemon.signalCode !== null) return Promise.reject(new Error(`the runner daemon had already exited (${daemon.exitCode ?? daemon.signalCode})${stderrTail()}`));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      daemon.kill('SIGKILL');
+      reject(new Error(`the runner daemon did not exit within ${STOP_DEADLINE_MS / 1000} s of SIGTERM; killed it${stderrTail()}`));
+    }, STOP_DEADLINE_MS);
+    daemon.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`the runner daemon exited (${code ?? signal}) after SIGTERM, not 0${stderrTail()}`));
+    });
+    daemon.kill('SIGTERM');
+  });
 }
 
 export function rcloneRun(dir: string, endpoint: string, bucket: string, prefix: string, transfers: number): Promise<Measurement> {

@@ -1,6 +1,7 @@
 // Runs a command under GNU time: its wall time, CPU time and peak RSS, plus its stdout (for the runner's own
 // log lines). A failure rejects with the command's stderr.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface Measurement {
   seconds: number;
@@ -12,10 +13,13 @@ export interface Measurement {
   stdout: string;
 }
 
+/** A contender's environment: only PATH and HOME from the bench's own, then its settings. */
+export const childEnv = (env: Record<string, string>): Record<string, string> => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env });
+
 export function measured(command: string, args: string[], env: Record<string, string>): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', command, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -40,3 +44,17 @@ export const median = (values: number[]): number => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
+
+let clockTicks: number | undefined;
+
+/**
+ * A running process's CPU seconds so far (user + system), from /proc/<pid>/stat: fields 14 and 15, in clock ticks
+ * (`getconf CLK_TCK`). For a process that is not under GNU time, e.g. one the bench reads while it lives.
+ */
+export function processCpuSeconds(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Field 2 (the command's name, in parentheses) may hold spaces: count from the last ')', where field 3 starts.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / clockTicks;
+}

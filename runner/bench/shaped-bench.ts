@@ -2,6 +2,13 @@
 // through a shaped link (link-relay.ts) into the GCS test server, Firestore's traffic through the same link;
 // the figure is link utilisation: clip bytes x 8 / (the process's wall time x the link's rate). The Scrypted
 // test server stays on loopback, as an NVR is on the runner's own machine or LAN.
+// The runner runs twice per rep. "runner (defaults)" is a one-shot `run` process, start-up and exit included.
+// "runner daemon (a batch)" is the container's default command, a resident `daemon --watch`, which pays its
+// start-up (Node, the Google libraries, the Scrypted login, the first Firestore calls) once and not per batch: its
+// figure is the daemon's wall time from its `watch.due` line to its `watch.run_requests` line, so it includes the
+// run's lease, state transactions and release and the state read after the run, but neither the first listing
+// (a few ms, before `watch.due`) nor the process's start-up, which is printed apart.
+// Small clips: 200 x 1 MB, or 100 x 1 MB on a link of 10 Mbit/s or less (200 would take 160 s per contender).
 //   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
 //   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
 //   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes),
@@ -14,7 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
-import { rawCopy, rcloneRun, runnerRun, type ClipPhases, type RunStages } from './contenders.js';
+import { rawCopy, rcloneRun, runnerDaemonBatch, runnerRun, type ClipPhases, type DaemonBatchFigures, type RunStages } from './contenders.js';
 import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
 import { median, type Measurement } from './measured-process.js';
 import { prepare, type Scenario } from './scenarios.js';
@@ -22,6 +29,8 @@ import { prepare, type Scenario } from './scenarios.js';
 const RELAY_MAIN = fileURLToPath(new URL('./link-relay-main.ts', import.meta.url));
 const BUCKET = 'bench-bucket';
 const MB = 1_000_000;
+/** At this rate or less the small-clip scenario has 100 clips instead of 200 (as issue 19 measured it). */
+const SLOW_LINK_BITS = 10_000_000;
 
 interface Relay {
   gcsEndpoint: string;
@@ -46,8 +55,14 @@ async function startRelayProcess(linkText: string, gcsPort: number, firestoreHos
   };
 }
 
-const utilisation = (scenario: Scenario, link: LinkSpec, runs: Measurement[]) =>
+const utilisation = (scenario: Scenario, link: LinkSpec, runs: Array<{ seconds: number }>) =>
   runs.length ? (scenario.clips * scenario.sizeBytes * 8) / (median(runs.map((r) => r.seconds)) * link.rateBits) : undefined;
+
+/** Where a daemon's batch went: seconds from each awaited line to the next. */
+function batchSteps({ marks }: DaemonBatchFigures): string {
+  const step = (from: keyof typeof marks, to: keyof typeof marks) => `${from} to ${to} ${((marks[to].time - marks[from].time) / 1000).toFixed(2)}`;
+  return [step('watch.due', 'job.start'), step('job.start', 'job.end'), step('job.end', 'watch.run_requests')].join(', ');
+}
 
 /** Median over clips of each phase's own duration (ms), in the order an upload passes them. */
 function phaseBreakdown(timelines: ClipPhases[]): Array<[string, number]> {
@@ -103,20 +118,28 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
     { key: 'link-small', label: 'small clips', clips: scale(200), sizeBytes: 1 * MB, baselines: true, noop: false },
     { key: 'link-large', label: 'large clips', clips: scale(10), sizeBytes: 50 * MB, baselines: true, noop: false },
   ].filter((s) => only.length === 0 || only.includes(s.key.slice(5)));
+  // A slow link's small-clip scenario is a camera of its own (fewer clips), so the key names its clip count.
+  const scenarioOn = (scenario: Scenario, link: LinkSpec): Scenario =>
+    scenario.key === 'link-small' && link.rateBits <= SLOW_LINK_BITS ? { ...scenario, key: `${scenario.key}-${scale(100)}`, clips: scale(100) } : scenario;
+  const plan = links.map(({ text, link }) => ({ text, link, scenarios: scenarios.map((scenario) => scenarioOn(scenario, link)) }));
   const now = Date.now();
   const cache = process.env.BENCH_CLIP_DIR ?? '/tmp/nvr-backup-bench-clips';
-  const prepared = [];
-  for (const scenario of scenarios) prepared.push({ scenario, ...(await prepare(scenario, cache, now)) });
-  const stack = await startBenchStack(prepared.map((p) => p.camera), BUCKET);
+  const prepared = new Map<string, { scenario: Scenario } & Awaited<ReturnType<typeof prepare>>>();
+  for (const scenario of plan.flatMap((p) => p.scenarios)) {
+    if (!prepared.has(scenario.key)) prepared.set(scenario.key, { scenario, ...(await prepare(scenario, cache, now)) });
+  }
+  const stack = await startBenchStack([...prepared.values()].map((p) => p.camera), BUCKET);
   await warmFirestoreEmulator(stack.env.FIRESTORE_EMULATOR_HOST as string);
   const loaders = Array.from({ length: Math.min(8, Number(process.env.BENCH_LOAD ?? 0) || 0) }, () =>
     spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const results: Array<Record<string, unknown>> = [];
   const lines: string[] = [];
+  /** The runner daemon's start-up, per link and scenario (paid once per process, not in its column). */
+  const notes: string[] = [];
   try {
-    for (const { text, link } of links) {
-      for (const { scenario, files, dir } of prepared) {
-        const figures = { runner: [] as Measurement[], rclone4: [] as Measurement[], rclone8: [] as Measurement[], raw4: [] as Measurement[] };
+    for (const { text, link, scenarios: linkScenarios } of plan) {
+      for (const { scenario, files, dir } of linkScenarios.map((s) => prepared.get(s.key)!)) {
+        const figures = { runner: [] as Measurement[], daemon: [] as DaemonBatchFigures[], rclone4: [] as Measurement[], rclone8: [] as Measurement[], raw4: [] as Measurement[] };
         const timelines: ClipPhases[] = [];
         const stages: RunStages[] = [];
         const load: number[] = [];
@@ -136,6 +159,12 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
             timelines.push(...run.timelines);
             load.push(loadavg()[0] as number);
             await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
+            const daemonUploadsBefore = stack.gcs.requests.upload ?? 0;
+            const batch = await runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips);
+            if ((stack.gcs.requests.upload ?? 0) - daemonUploadsBefore < scenario.clips) throw new Error('the runner daemon\'s uploads did not reach the GCS test server');
+            figures.daemon.push(batch);
+            process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s\n`);
+            await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
             for (const transfers of [4, 8] as const) {
               figures[`rclone${transfers}`].push(await rcloneRun(dir, relay.gcsEndpoint, BUCKET, `rclone${transfers}-${tag}`, transfers));
               await stack.gcs.deleteObjects(BUCKET, `rclone${transfers}-${tag}/`);
@@ -145,24 +174,26 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
           } finally {
             relay.stop();
           }
-          process.stderr.write(`  ${text} ${scenario.key} run ${rep}/${runs}: runner ${figures.runner.at(-1)?.seconds.toFixed(2)} s\n`);
+          process.stderr.write(`  ${text} ${scenario.key} run ${rep}/${runs}: runner ${figures.runner.at(-1)?.seconds.toFixed(2)} s, runner daemon's batch ${figures.daemon.at(-1)?.seconds.toFixed(2)} s\n`);
         }
-        const pct = (runsOf: Measurement[]) => {
+        const pct = (runsOf: Array<{ seconds: number }>) => {
           const value = utilisation(scenario, link, runsOf);
           return value === undefined ? '' : `${(value * 100).toFixed(0)}%`;
         };
-        const cpuPerClip = (runsOf: Measurement[]) => (median(runsOf.map((r) => r.cpuSeconds)) / scenario.clips).toFixed(3);
+        const cpuPerClip = (runsOf: Array<{ cpuSeconds: number }>) => (median(runsOf.map((r) => r.cpuSeconds)) / scenario.clips).toFixed(3);
         // The runner's upload phase alone (first clip started to last uploaded): the link while clips move,
         // without the process's start-up and exit, which a daemon pays once and not per run.
         const phase = median(stages.map((s) => s.lastUploaded - s.firstClip));
         const uploadPhase = `${(((scenario.clips * scenario.sizeBytes * 8) / (phase * link.rateBits)) * 100).toFixed(0)}%`;
-        lines.push(`| ${describeLink(link)} | ${scenario.clips} x ${scenario.sizeBytes / MB} MB | ${load.map((l) => l.toFixed(1)).join(', ')} | ${pct(figures.runner)} | ${uploadPhase} | ${pct(figures.rclone4)} | ${pct(figures.rclone8)} | ${pct(figures.raw4)} | ${cpuPerClip(figures.runner)} | ${cpuPerClip(figures.rclone4)} |`);
+        lines.push(`| ${describeLink(link)} | ${scenario.clips} x ${scenario.sizeBytes / MB} MB | ${load.map((l) => l.toFixed(1)).join(', ')} | ${pct(figures.runner)} | ${pct(figures.daemon)} | ${uploadPhase} | ${pct(figures.rclone4)} | ${pct(figures.rclone8)} | ${pct(figures.raw4)} | ${cpuPerClip(figures.runner)} | ${cpuPerClip(figures.daemon)} | ${cpuPerClip(figures.rclone4)} |`);
+        const daemonMedian = (of: (batch: DaemonBatchFigures) => number) => median(figures.daemon.map(of)).toFixed(2);
+        notes.push(`- ${describeLink(link)}, ${scenario.clips} x ${scenario.sizeBytes / MB} MB: the daemon's first log line ${daemonMedian((b) => b.startupSeconds)} s after spawn, watch.due at ${daemonMedian((b) => b.dueAfterSeconds)} s, ${daemonMedian((b) => b.startupCpuSeconds)} CPU s by then`);
         const breakdown = timelines.length ? phaseBreakdown(timelines) : [];
         if (breakdown.length) {
           process.stdout.write(`\nwhere a clip's time goes (${describeLink(link)}, ${scenario.label}, median of ${timelines.length} clips, ms):\n`);
           for (const [label, ms] of breakdown) process.stdout.write(`  ${label.padEnd(30)} ${ms.toFixed(1)}\n`);
         }
-        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runnerStages: stages, runnerUploadPhaseSeconds: phase, runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
+        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runnerStages: stages, runnerUploadPhaseSeconds: phase, daemonBatches: figures.daemon.map(({ marks: _marks, ...batch }) => batch), runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
       }
     }
   } finally {
@@ -170,9 +201,11 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
     await stack.stop();
   }
   console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages)${loaders.length ? `, ${loaders.length} busy-looping load process(es)` : ''}, median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; runner settings ${JSON.stringify(settings)}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
-  console.log('| link | clips | load avg (1 min) | runner (defaults) | runner, upload phase only | rclone 4 | rclone 8 | raw copy 4 | runner CPU s/clip | rclone 4 CPU s/clip |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| link | clips | load avg (1 min) | runner (defaults) | runner daemon (a batch) | runner, upload phase only | rclone 4 | rclone 8 | raw copy 4 | runner CPU s/clip | daemon CPU s/clip | rclone 4 CPU s/clip |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const line of lines) console.log(line);
+  console.log('\nrunner daemon (a batch): a resident `daemon --watch`, from its watch.due line to its watch.run_requests line; its start-up, paid once (medians):');
+  for (const note of notes) console.log(note);
   const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}${process.env.BENCH_OUT ?? 'shaped-latest'}.json`, `${JSON.stringify({ date: new Date().toISOString(), runs, quick, runnerSettings: settings, results }, null, 2)}\n`);
