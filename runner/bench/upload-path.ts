@@ -6,6 +6,8 @@
 //   node --import tsx runner/bench/upload-path.ts <clip file> <clips> [concurrency=4] [heap]
 // `heap` also loads and creates a Firestore client, so the V8 heap is the runner's size (a full GC costs in
 // proportion to it). Prints CPU seconds per GB and milliseconds per clip; docs/benchmarks.md has the figures.
+// UPLOAD_PATH_LINK=home-50 (a BENCH_LINK name or spec) sends the uploads through the shaped link (link-relay.ts,
+// a process of its own), to see what a slow uplink does to the path's CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { Agent } from 'node:http';
@@ -18,6 +20,7 @@ if (!file || !clipsArg) throw new Error('usage: upload-path.ts <clip file> <clip
 const clips = Number(clipsArg);
 const concurrency = Number(concurrencyArg ?? 4);
 const GCS_MAIN = fileURLToPath(new URL('../test/gcs-server/main.ts', import.meta.url));
+const RELAY_MAIN = fileURLToPath(new URL('./link-relay-main.ts', import.meta.url));
 const FILE_SERVER = `
   const { createServer } = require('node:http'); const { createReadStream } = require('node:fs');
   const [file, size] = process.argv.slice(1);
@@ -33,8 +36,15 @@ async function firstLine(child: ChildProcess): Promise<Record<string, unknown>> 
 
 const gcs = spawn(process.execPath, ['--import', 'tsx', GCS_MAIN, 'path-bucket'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const files = spawn(process.execPath, ['-e', FILE_SERVER, file, String(statSync(file).size)], { stdio: ['ignore', 'pipe', 'inherit'] });
+let relay: ChildProcess | undefined;
 try {
-  const { endpoint } = (await firstLine(gcs)) as { endpoint: string };
+  const { endpoint: gcsEndpoint } = (await firstLine(gcs)) as { endpoint: string };
+  let endpoint = gcsEndpoint;
+  if (process.env.UPLOAD_PATH_LINK) {
+    relay = spawn(process.execPath, ['--import', 'tsx', RELAY_MAIN, process.env.UPLOAD_PATH_LINK, `${new URL(gcsEndpoint).host}+`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const { ports } = (await firstLine(relay)) as { ports: number[] };
+    endpoint = `http://127.0.0.1:${ports[0]}`;
+  }
   const { port } = (await firstLine(files)) as { port: number };
   const { openClipBytes } = await import('../src/scrypted/clip-bytes.js');
   const { GcsClipSink } = await import('../src/gcs/gcs-clip-sink.js');
@@ -62,7 +72,7 @@ try {
   }));
   const used = process.cpuUsage(before);
   const seconds = (used.user + used.system) / 1e6;
-  console.log(`${clips} clips of ${(bytes / clips / 1e6).toFixed(1)} MB, ${concurrency} at once${firestore ? ', runner-sized heap' : ''}: ` +
+  console.log(`${clips} clips of ${(bytes / clips / 1e6).toFixed(1)} MB, ${concurrency} at once${firestore ? ', runner-sized heap' : ''}${process.env.UPLOAD_PATH_LINK ? `, through ${process.env.UPLOAD_PATH_LINK}` : ''}: ` +
     `${(seconds / (bytes / 1e9)).toFixed(2)} CPU s/GB (system ${(used.system / 1e6 / (bytes / 1e9)).toFixed(2)}), ${((seconds * 1000) / clips).toFixed(2)} ms/clip`);
   sink.close();
   context.agent.destroy();
@@ -70,4 +80,5 @@ try {
 } finally {
   gcs.kill();
   files.kill();
+  relay?.kill();
 }
