@@ -27,8 +27,9 @@ export interface TestCamera {
   clips: TestClip[];
   /**
    * getVideoClips answers every clip it has, whatever the window asked for, so a clip that starts in the future
-   * reaches the runner. Providers filter the window differently (docs/scrypted-protocol.md §10); this is the far
-   * end of that, as a provider with a wrong clock or a hostile one would answer. Default: the window is applied.
+   * reaches the runner. Providers filter the window differently (docs/scrypted-protocol.md §10: Scrypted's own
+   * HomeKit plugin answers every stored clip once one starts after the window's start); this is the far end of
+   * that, as a provider with a wrong clock or a hostile one would answer. Default: the window is applied.
    */
   listingIgnoresWindow?: boolean;
 }
