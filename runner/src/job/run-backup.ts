@@ -218,12 +218,13 @@ async function listAll(cameras: Camera[], stored: SiteState['cameras'], concurre
 
 /**
  * Records the run's counters and frees the lease, in one transaction; a failure here is logged, never thrown
- * (the lease expires on its own, and the watermarks were stored as the clips landed).
+ * (the lease expires on its own, and the watermarks were stored as the clips landed). It is logged as
+ * `lease.release_failed`: a lease left behind is what it means for the next run (the fault harness reads it so).
  */
 async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], logger: Logger): Promise<SiteState | undefined> {
   const { uploaded, existing, failed, bytes } = counts;
   return state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed, owner).catch((error: unknown) => {
-    logger.warn({ event: 'state.record_failed', err: String(error) }, 'could not record the run counters nor release the lease; the lease expires on its own');
+    logger.warn({ event: 'lease.release_failed', err: String(error) }, 'could not record the run counters nor release the lease (one transaction); the lease expires on its own');
     return undefined;
   });
 }
