@@ -199,8 +199,6 @@ export interface StateStore {
   acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome>;
   /** Extends our lease; false when it is no longer ours. */
   renewLease(owner: string, ttlMs: number, now: number): Promise<boolean>;
-  /** Frees the lease if it is still ours. */
-  releaseLease(owner: string): Promise<void>;
   /** Moves one camera's watermark forward in a transaction (never backwards) and returns the new state. */
   advanceCamera(advance: CameraAdvance): Promise<SiteState>;
   /** Records a clip issue in its camera's state (transaction). */

@@ -179,12 +179,6 @@ export class FirestoreStateStore implements StateStore {
     );
   }
 
-  releaseLease(owner: string): Promise<void> {
-    return this.transact('lease release', ({ state }) =>
-      state.lease?.owner === owner ? { write: { ...state, lease: undefined }, result: undefined } : { result: undefined },
-    );
-  }
-
   advanceCamera(advance: CameraAdvance): Promise<SiteState> {
     return this.transact('watermark advance', ({ state, serverNow }) => {
       // A watermark ahead of Firestore's clock can only come from a runner whose clock is ahead: never stored.

@@ -52,12 +52,6 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  releaseLease(owner: string): Promise<void> {
-    return this.step((doc) => {
-      if (doc.lease?.owner === owner) doc.lease = undefined;
-    });
-  }
-
   advanceCamera(advance: CameraAdvance): Promise<SiteState> {
     return this.step((doc) => {
       doc.cameras.set(advance.cameraId, mergeCameraAdvance(doc.cameras.get(advance.cameraId), advance));
