@@ -95,7 +95,7 @@ export interface DaemonMark {
 
 /** What one batch cost a resident `daemon --watch`, and what its start-up cost (paid once per process). */
 export interface DaemonBatchFigures {
-  /** Wall seconds from `watch.due` to `watch.run_requests`: the run, its lease, state transactions and release, the state re-read. */
+  /** Wall seconds from `watch.due` to `watch.run_requests`: the run, its lease, its state transactions, the record that releases the lease. */
   seconds: number;
   /** The daemon's CPU seconds over the same span. */
   cpuSeconds: number;

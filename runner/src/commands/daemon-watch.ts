@@ -39,8 +39,8 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
           onRun: async (result) => {
             runFailed = result.status !== 'complete';
             if (!runFailed) heartbeat.succeeded();
-            // The ping URL and the metrics file hear of every run, as after `run`; the per-camera lines cost one
-            // state read after a run, never while the site is quiet.
+            // The ping URL and the metrics file hear of every run, as after `run`; the per-camera lines come from the
+            // state the run's record wrote (a state read only when it wrote none), never from a read while quiet.
             const cameras = await signals.cameraWatermarks(state, result.state);
             await signals.finished({
               success: exitCodeOf(result) === 0, finishedAt: Date.now(), durationMs: result.durationMs, reason: result.summary, counts: result.counts, cameras,

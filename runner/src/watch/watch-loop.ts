@@ -101,7 +101,8 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
     known = result.state ?? (await state.read());
     const afterRun = counters();
     if (before.transactions !== undefined && afterRun.transactions !== undefined) {
-      // What this run cost in Firestore, the watch's read of the new state included (docs/watch.md, "Cost").
+      // What this run cost in Firestore, a read of the new state included when the run's record did not return
+      // it (docs/watch.md, "Cost").
       logger.info(
         { event: 'watch.run_requests', firestoreTransactions: afterRun.transactions - before.transactions, firestoreWrites: (afterRun.writes ?? 0) - (before.writes ?? 0), uploaded: result.counts.uploaded },
         'state requests of the run',
