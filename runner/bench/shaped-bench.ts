@@ -6,7 +6,7 @@
 // "runner daemon (a batch)" is the container's default command, a resident `daemon --watch`, which pays its
 // start-up (Node, the Google libraries, the Scrypted login, the first Firestore calls) once and not per batch: its
 // figure is the daemon's wall time from its `watch.due` line to its `watch.run_requests` line, so it includes the
-// run's lease, state transactions and release and the state read after the run, but neither the first listing
+// run's lease, its state transactions and the record that releases the lease, but neither the first listing
 // (a few ms, before `watch.due`) nor the process's start-up, which is printed apart.
 // Small clips: 200 x 1 MB, or 100 x 1 MB on a link of 10 Mbit/s or less (200 would take 160 s per contender).
 //   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
@@ -15,18 +15,17 @@
 //   BENCH_RUNNER_SETTINGS="UPLOAD_CONCURRENCY=8" (runner settings to try, as on loopback),
 //   BENCH_LOAD=2 (that many busy-looping processes beside every contender, as an NVR's detection keeps the cores
 //   busy; stopped when the bench ends, even on failure).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
 import { rawCopy, rcloneRun, runnerDaemonBatch, runnerRun, type ClipPhases, type DaemonBatchFigures, type RunStages } from './contenders.js';
 import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
 import { median, type Measurement } from './measured-process.js';
+import { startRelayProcess } from './relay-process.js';
 import { prepare, type Scenario } from './scenarios.js';
 
-const RELAY_MAIN = fileURLToPath(new URL('./link-relay-main.ts', import.meta.url));
 const BUCKET = 'bench-bucket';
 const MB = 1_000_000;
 /** At this rate or less the small-clip scenario has 100 clips instead of 200 (as issue 19 measured it). */
@@ -38,21 +37,10 @@ interface Relay {
   stop(): void;
 }
 
-async function startRelayProcess(linkText: string, gcsPort: number, firestoreHost: string): Promise<Relay> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', RELAY_MAIN, linkText, `127.0.0.1:${gcsPort}+`, firestoreHost], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the link relay exited (${code})`)));
-  });
-  const { ports } = JSON.parse(line) as { ports: number[] };
-  return {
-    gcsEndpoint: `http://127.0.0.1:${ports[0]}`,
-    firestoreHost: `127.0.0.1:${ports[1]}`,
-    stop: () => {
-      child.stdin?.end();
-      child.kill('SIGTERM');
-    },
-  };
+/** The link for GCS (its address in session URIs rewritten to the relay's) and Firestore. */
+async function startLink(linkText: string, gcsPort: number, firestoreHost: string): Promise<Relay> {
+  const { ports, stop } = await startRelayProcess(linkText, [`127.0.0.1:${gcsPort}+`, firestoreHost]);
+  return { gcsEndpoint: `http://127.0.0.1:${ports[0]}`, firestoreHost: `127.0.0.1:${ports[1]}`, stop };
 }
 
 const utilisation = (scenario: Scenario, link: LinkSpec, runs: Array<{ seconds: number }>) =>
@@ -99,7 +87,7 @@ async function warmFirestoreEmulator(host: string): Promise<void> {
       await store.read();
       await store.acquireLease('bench-warm-up', 60_000, Date.now());
       await store.advanceCamera({ cameraId: 'warm-up', name: 'warm-up', lastTimestamp: i, landed: new Map([[`clip-${i}`, i]]), forgetBefore: 0, at: Date.now() });
-      await store.releaseLease('bench-warm-up');
+      await store.recordRun({ startedAt: 0, finishedAt: Date.now(), uploaded: 0, existing: 0, failed: 0, bytes: 0 }, [], 'bench-warm-up');
     }
   } finally {
     await store.close();
@@ -144,14 +132,19 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
         const stages: RunStages[] = [];
         const load: number[] = [];
         for (let rep = 1; rep <= runs; rep++) {
-          const relay = await startRelayProcess(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string);
+          const relay = await startLink(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string);
           try {
             const tag = `${scenario.key}-${text.replace(/[^a-z0-9]/gi, '')}-${rep}-${now}`;
             const env = { ...stack.env, GCS_ENDPOINT: relay.gcsEndpoint, FIRESTORE_EMULATOR_HOST: relay.firestoreHost, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, ...settings };
-            const requestsBefore = stack.gcs.requests.upload ?? 0;
-            const run = await runnerRun(env, timeline ? 'debug' : 'info');
+            /** Runs `contender` and checks that its clips' uploads reached the GCS test server (not some other endpoint). */
+            const reachingGcs = async <T>(who: string, contender: () => Promise<T>): Promise<T> => {
+              const before = stack.gcs.requests.upload ?? 0;
+              const outcome = await contender();
+              if ((stack.gcs.requests.upload ?? 0) - before < scenario.clips) throw new Error(`${who}'s uploads did not reach the GCS test server`);
+              return outcome;
+            };
+            const run = await reachingGcs('the runner', () => runnerRun(env, timeline ? 'debug' : 'info'));
             if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
-            if ((stack.gcs.requests.upload ?? 0) - requestsBefore < scenario.clips) throw new Error('uploads did not reach the GCS test server');
             figures.runner.push(run);
             const s = run.stages;
             process.stderr.write(`  runner (s from its first log line): job.start ${s.jobStart.toFixed(2)}, first clip ${s.firstClip.toFixed(2)}, last uploaded ${s.lastUploaded.toFixed(2)}, job.end ${s.jobEnd.toFixed(2)}; process ${run.seconds.toFixed(2)}\n`);
@@ -159,9 +152,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
             timelines.push(...run.timelines);
             load.push(loadavg()[0] as number);
             await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
-            const daemonUploadsBefore = stack.gcs.requests.upload ?? 0;
-            const batch = await runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips);
-            if ((stack.gcs.requests.upload ?? 0) - daemonUploadsBefore < scenario.clips) throw new Error('the runner daemon\'s uploads did not reach the GCS test server');
+            const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips));
             figures.daemon.push(batch);
             process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s\n`);
             await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);

@@ -14,13 +14,13 @@ import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../src/log.js';
+import { startRelayProcess, type RelayProcess } from './relay-process.js';
 
 const [file, clipsArg, concurrencyArg, heapArg] = process.argv.slice(2);
 if (!file || !clipsArg) throw new Error('usage: upload-path.ts <clip file> <clips> [concurrency] [heap]');
 const clips = Number(clipsArg);
 const concurrency = Number(concurrencyArg ?? 4);
 const GCS_MAIN = fileURLToPath(new URL('../test/gcs-server/main.ts', import.meta.url));
-const RELAY_MAIN = fileURLToPath(new URL('./link-relay-main.ts', import.meta.url));
 const FILE_SERVER = `
   const { createServer } = require('node:http'); const { createReadStream } = require('node:fs');
   const [file, size] = process.argv.slice(1);
@@ -36,14 +36,13 @@ async function firstLine(child: ChildProcess): Promise<Record<string, unknown>> 
 
 const gcs = spawn(process.execPath, ['--import', 'tsx', GCS_MAIN, 'path-bucket'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const files = spawn(process.execPath, ['-e', FILE_SERVER, file, String(statSync(file).size)], { stdio: ['ignore', 'pipe', 'inherit'] });
-let relay: ChildProcess | undefined;
+let relay: RelayProcess | undefined;
 try {
   const { endpoint: gcsEndpoint } = (await firstLine(gcs)) as { endpoint: string };
   let endpoint = gcsEndpoint;
   if (process.env.UPLOAD_PATH_LINK) {
-    relay = spawn(process.execPath, ['--import', 'tsx', RELAY_MAIN, process.env.UPLOAD_PATH_LINK, `${new URL(gcsEndpoint).host}+`], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const { ports } = (await firstLine(relay)) as { ports: number[] };
-    endpoint = `http://127.0.0.1:${ports[0]}`;
+    relay = await startRelayProcess(process.env.UPLOAD_PATH_LINK, [`${new URL(gcsEndpoint).host}+`]);
+    endpoint = `http://127.0.0.1:${relay.ports[0]}`;
   }
   const { port } = (await firstLine(files)) as { port: number };
   const { openClipBytes } = await import('../src/scrypted/clip-bytes.js');
@@ -80,5 +79,5 @@ try {
 } finally {
   gcs.kill();
   files.kill();
-  relay?.kill();
+  relay?.stop();
 }
