@@ -205,8 +205,9 @@ export interface StateStore {
   recordClipIssue(cameraId: string, cameraName: string, issue: ClipIssue): Promise<void>;
   /**
    * Stores the counters of the run that just ended, and marks the cameras it listed as listed at `finishedAt`; with
-   * `releaseLeaseOf`, also frees the lease if that owner still holds it, in the same transaction. Returns the state
-   * as written.
+   * `releaseLeaseOf`, also frees the lease if that owner still holds it; with `advances`, first moves those cameras'
+   * watermarks exactly as `advanceCamera` would (the run's last advances, saving each a transaction of its own).
+   * All in one transaction: it stores all of it or nothing. Returns the state as written.
    */
-  recordRun(counters: RunCounters, listedCameraIds?: readonly string[], releaseLeaseOf?: string): Promise<SiteState>;
+  recordRun(counters: RunCounters, listedCameraIds?: readonly string[], releaseLeaseOf?: string, advances?: readonly CameraAdvance[]): Promise<SiteState>;
 }

@@ -64,6 +64,22 @@ export class ClockAheadError extends Error {
   override readonly name = 'ClockAheadError';
 }
 
+/**
+ * The state with one camera's advance merged (never backwards) and the site watermark recomputed. A watermark ahead
+ * of Firestore's clock can only come from a runner whose clock is ahead: never stored (ClockAheadError).
+ */
+function withAdvance(state: SiteState, advance: CameraAdvance, serverNow: number): SiteState {
+  if (advance.lastTimestamp > serverNow + FUTURE_TOLERANCE_MS) {
+    throw new ClockAheadError(
+      `refusing to store watermark ${isoOrRaw(advance.lastTimestamp)} for camera ${advance.name}: it is ahead of Firestore's clock ` +
+        `(${isoOrRaw(serverNow)}); this machine's clock is probably ahead: set it right (NTP) and run again`,
+    );
+  }
+  const cameras = new Map(state.cameras);
+  cameras.set(advance.cameraId, mergeCameraAdvance(state.cameras.get(advance.cameraId), advance));
+  return { ...state, cameras, lastTimestamp: siteWatermark(state.lastTimestamp, cameras, serverNow) };
+}
+
 export class FirestoreStateStore implements StateStore {
   private readonly db: Firestore;
   private readonly ref: DocumentReference;
@@ -181,16 +197,7 @@ export class FirestoreStateStore implements StateStore {
 
   advanceCamera(advance: CameraAdvance): Promise<SiteState> {
     return this.transact('watermark advance', ({ state, serverNow }) => {
-      // A watermark ahead of Firestore's clock can only come from a runner whose clock is ahead: never stored.
-      if (advance.lastTimestamp > serverNow + FUTURE_TOLERANCE_MS) {
-        throw new ClockAheadError(
-          `refusing to store watermark ${isoOrRaw(advance.lastTimestamp)} for camera ${advance.name}: it is ahead of Firestore's clock ` +
-            `(${isoOrRaw(serverNow)}); this machine's clock is probably ahead: set it right (NTP) and run again`,
-        );
-      }
-      const cameras = new Map(state.cameras);
-      cameras.set(advance.cameraId, mergeCameraAdvance(state.cameras.get(advance.cameraId), advance));
-      const next = { ...state, cameras, lastTimestamp: siteWatermark(state.lastTimestamp, cameras, serverNow) };
+      const next = withAdvance(state, advance, serverNow);
       return { write: next, result: next };
     });
   }
@@ -203,8 +210,10 @@ export class FirestoreStateStore implements StateStore {
     });
   }
 
-  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<SiteState> {
-    return this.transact(releaseLeaseOf === undefined ? 'run record' : 'run record and lease release', ({ state, serverNow }) => {
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string, advances: readonly CameraAdvance[] = []): Promise<SiteState> {
+    const what = `run record${advances.length > 0 ? ' with the last watermark advances' : ''}${releaseLeaseOf === undefined ? '' : ' and lease release'}`;
+    return this.transact(what, ({ state: read, serverNow }) => {
+      const state = advances.reduce((site, advance) => withAdvance(site, advance, serverNow), read);
       const cameras = markListed(state.cameras, listedCameraIds, Math.min(counters.finishedAt, serverNow));
       const lastTimestamp = siteWatermark(state.lastTimestamp, cameras, serverNow);
       const lease = releaseLeaseOf !== undefined && state.lease?.owner === releaseLeaseOf ? undefined : state.lease;

@@ -113,6 +113,23 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
       assert.equal(await fixture.store.renewLease('runner-1', 1_000, 600), false);
     });
 
+    it('a run record given the last advances moves those watermarks as advanceCamera does (never back), in the write that frees the lease', async () => {
+      await fixture.store.advanceCamera(advance('a', 500, { x: 500 }));
+      await fixture.store.acquireLease('runner-1', 60_000, 0);
+      const run = { startedAt: 1, finishedAt: 2, uploaded: 2, existing: 0, failed: 0, bytes: 10 };
+      const written = await fixture.store.recordRun(run, ['a', 'b'], 'runner-1', [advance('a', 400, { y: 400 }), advance('b', 900, { z: 900 })]);
+      const read = await fixture.store.read();
+      for (const state of [written, read]) {
+        assert.deepEqual(
+          {
+            a: state.cameras.get('a')?.lastTimestamp, aClips: state.cameras.get('a')?.recentClips, b: state.cameras.get('b')?.lastTimestamp,
+            bClips: state.cameras.get('b')?.recentClips, lease: state.lease, lastRun: state.lastRun, site: state.lastTimestamp,
+          },
+          { a: 500, aClips: recent({ x: 500, y: 400 }), b: 900, bClips: recent({ z: 900 }), lease: undefined, lastRun: run, site: 500 },
+        );
+      }
+    });
+
     it('lets exactly one of two racing runners take the lease', { timeout: options.raceTimeoutMs ?? 30_000 }, async () => {
       const other = await fixture.secondStore();
       const results = await Promise.all([fixture.store.acquireLease('runner-1', 60_000, 0), other.acquireLease('runner-2', 60_000, 0)]);

@@ -112,6 +112,20 @@ describe('Firestore state store specifics', () => {
     assert.match(JSON.stringify(data?.repairs), /in the future/);
   });
 
+  it('a run record whose last advance is ahead of its clock stores nothing: not the counters, not the other advances, not the release', async () => {
+    const s = store('nvr-backup/record-ahead');
+    const now = Date.now();
+    await s.acquireLease('runner-1', 60_000, now);
+    const run = { startedAt: now, finishedAt: now, uploaded: 2, existing: 0, failed: 0, bytes: 10 };
+    const ahead = { cameraId: 'b', name: 'B', lastTimestamp: now + 24 * 3_600_000, landed: new Map(), forgetBefore: 0 };
+    await assert.rejects(
+      s.recordRun(run, ['a', 'b'], 'runner-1', [{ cameraId: 'a', name: 'A', lastTimestamp: now - 1000, landed: new Map([['c', now - 1000]]), forgetBefore: 0 }, ahead]),
+      /refusing to store watermark .* for camera B: it is ahead of Firestore's clock/,
+    );
+    const state = await s.read();
+    assert.deepEqual({ cameras: state.cameras.size, lastRun: state.lastRun, lease: state.lease?.owner }, { cameras: 0, lastRun: undefined, lease: 'runner-1' });
+  });
+
   it('keeps fields it does not own and reads a format-1 document', async () => {
     const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/format-1');
     await raw.set({ lastTimestamp: 100, cameras: { 'cam.1': { name: 'One', lastTimestamp: 100, recentClips: { constructor: 90 } } }, lease: null, note: 'mine' });

@@ -8,6 +8,11 @@ export interface SharedDocument {
   doc: SiteState | undefined;
 }
 
+function applyAdvance(doc: SiteState, advance: CameraAdvance): void {
+  doc.cameras.set(advance.cameraId, mergeCameraAdvance(doc.cameras.get(advance.cameraId), advance));
+  doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, advance.at);
+}
+
 export class MemoryStateStore implements StateStore {
   private failures = 0;
   readonly shared: SharedDocument;
@@ -54,8 +59,7 @@ export class MemoryStateStore implements StateStore {
 
   advanceCamera(advance: CameraAdvance): Promise<SiteState> {
     return this.step((doc) => {
-      doc.cameras.set(advance.cameraId, mergeCameraAdvance(doc.cameras.get(advance.cameraId), advance));
-      doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, advance.at);
+      applyAdvance(doc, advance);
       return doc;
     });
   }
@@ -66,8 +70,9 @@ export class MemoryStateStore implements StateStore {
     });
   }
 
-  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string): Promise<SiteState> {
+  recordRun(counters: RunCounters, listedCameraIds: readonly string[] = [], releaseLeaseOf?: string, advances: readonly CameraAdvance[] = []): Promise<SiteState> {
     return this.step((doc) => {
+      for (const advance of advances) applyAdvance(doc, advance);
       if (releaseLeaseOf !== undefined && doc.lease?.owner === releaseLeaseOf) doc.lease = undefined;
       doc.cameras = markListed(doc.cameras, listedCameraIds, counters.finishedAt);
       doc.lastTimestamp = siteWatermark(doc.lastTimestamp, doc.cameras, counters.finishedAt);
