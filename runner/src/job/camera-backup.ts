@@ -9,7 +9,7 @@ import { clipEnd } from '../core/clip-time.js';
 import { findInCauseChain, isStoredObjectMismatchError, isUnsupportedClipError, type StoredObjectMismatchError } from '../core/errors.js';
 import { objectMetadata, objectName } from '../core/object-name.js';
 import { addToBatch, recoveryPointMs, type RecoveryMeasure } from '../core/recovery-point.js';
-import type { Camera, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
+import type { Camera, CameraAdvance, CameraState, Clip, ClipSink, ClipSource, StateStore, TimeWindow } from '../core/ports.js';
 import { advanceOverLanded } from '../core/watermark.js';
 import type { Logger } from '../log.js';
 import { ClipTimelines } from './clip-timelines.js';
@@ -116,7 +116,20 @@ export function reportPlan({ listing, plan }: PlannedCamera, context: Pick<Camer
   );
 }
 
-export async function backupCamera(planned: PlannedCamera, context: CameraBackupContext): Promise<void> {
+/**
+ * A camera's last watermark advance, left for the run to store with its record (one transaction less per run);
+ * the run tells it how that went.
+ */
+export interface FinalAdvance {
+  advance: CameraAdvance;
+  /** The run's record stored it. */
+  stored(): void;
+  /** The run's record failed: the clips are in the bucket, the state does not say so yet. */
+  failed(error: unknown): void;
+}
+
+/** Uploads a camera's planned clips; returns its last watermark advance, for the run's record, if one is left. */
+export async function backupCamera(planned: PlannedCamera, context: CameraBackupContext): Promise<FinalAdvance | undefined> {
   const { camera } = planned.listing;
   const { plan } = planned;
   const log = context.logger.child({ cameraId: camera.id, camera: camera.name });
@@ -137,7 +150,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
       log.info({ event: 'clip.would_upload', clipId: clip.id, object: name }, `would upload ${name}`);
       context.tally.dryRunObjects.push(name);
     }
-    return;
+    return undefined;
   }
   // The watermark advances over the clips of this window in order: those uploaded now and those the state
   // already records as in the bucket (landed in an earlier run whose watermark stopped at a failed clip); it
@@ -171,9 +184,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
       }),
     ),
   );
-  try {
-    await advancer.settle();
-  } catch (error) {
+  const stateFailed = (error: unknown) => {
     // The clips are in the bucket: not failed clips. The state does not record them yet, so the next run finds
     // them "already in the bucket" and moves the watermark over them. The run still ends incomplete (exit 1).
     context.tally.add({ stateWritesFailed: 1 });
@@ -181,7 +192,27 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
       { event: 'state.advance_failed', err: describeError(error) },
       `could not store ${camera.name}'s watermark (its clips are in the bucket; the next run records them): ${describeError(error)}`,
     );
+  };
+  let rest: Awaited<ReturnType<WatermarkAdvancer['finish']>>;
+  try {
+    rest = await advancer.finish();
+  } catch (error) {
+    stateFailed(error);
+    return undefined;
   }
+  if (rest === undefined) return undefined;
+  const { next, landed } = rest;
+  const from = advancer.current;
+  const measured = recovery;
+  return {
+    advance: { cameraId: camera.id, name: camera.name, lastTimestamp: next, landed, forgetBefore: next - context.plan.lookbackMs, at: context.clock(), recovery: measured },
+    stored: () => {
+      advancer.stored(next);
+      if (next > from) log.info({ event: 'state.advanced', from, to: next, recorded: landed.size }, 'watermark advanced');
+      timelines.recorded(landed.keys());
+    },
+    failed: stateFailed,
+  };
 }
 
 /**

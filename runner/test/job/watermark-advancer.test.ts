@@ -26,6 +26,9 @@ function recorder() {
   };
 }
 
+/** What `finish` handed back, as the recorder writes commits. */
+const left = (rest: { next: number; landed: ReadonlyMap<string, number> } | undefined) => rest && { next: rest.next, landed: [...rest.landed.keys()].sort() };
+
 describe('WatermarkAdvancer', () => {
   it('batches clips that land while a transaction runs into the next one', async () => {
     const r = recorder();
@@ -34,14 +37,41 @@ describe('WatermarkAdvancer', () => {
     advancer.record(a, 'landed');
     advancer.record(b, 'landed');
     advancer.record(c, 'landed');
-    advancer.record(d, 'landed');
     r.release();
-    await advancer.settle();
-    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }, { next: 410, landed: ['b', 'c', 'd'] }]);
+    await new Promise((resolve) => setImmediate(resolve)); // the held transaction ends; the next one runs
+    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }, { next: 310, landed: ['b', 'c'] }]);
+    assert.equal(await advancer.finish(), undefined, 'all written');
+  });
+
+  it('finish waits for the transaction in flight and hands back what landed meanwhile, unwritten', async () => {
+    const r = recorder();
+    const advancer = new WatermarkAdvancer(0, [a, b, c, d], [], r.commit);
+    r.holdNext();
+    advancer.record(a, 'landed');
+    advancer.record(b, 'landed');
+    advancer.record(c, 'landed');
+    advancer.record(d, 'landed');
+    const finishing = advancer.finish();
+    r.release();
+    assert.deepEqual(left(await finishing), { next: 410, landed: ['b', 'c', 'd'] });
+    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }], 'nothing written after finish');
+    assert.equal(advancer.current, 110, 'the state holds 110 until the run stores the rest');
+    advancer.stored(410);
     assert.equal(advancer.current, 410);
   });
 
-  it('waits the interval between transactions, and settle ends the wait with one last transaction', { timeout: 10_000 }, async () => {
+  it('the last clip to get an outcome is not written on its own: finish hands it back for the run\'s record', async () => {
+    const r = recorder();
+    const advancer = new WatermarkAdvancer(0, [a, b], [], r.commit);
+    advancer.record(a, 'landed');
+    await new Promise((resolve) => setImmediate(resolve));
+    advancer.record(b, 'landed');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }]);
+    assert.deepEqual(left(await advancer.finish()), { next: 210, landed: ['b'] });
+  });
+
+  it('waits the interval between transactions, and finish ends the wait without another transaction', { timeout: 10_000 }, async () => {
     const r = recorder();
     const advancer = new WatermarkAdvancer(0, [a, b, c, d], [], r.commit, 60_000);
     advancer.record(a, 'landed');
@@ -51,8 +81,9 @@ describe('WatermarkAdvancer', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }], 'no second transaction during the interval');
     advancer.record(d, 'landed');
-    await advancer.settle(); // well before the 60 s interval (the test's timeout is 10 s)
-    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }, { next: 410, landed: ['b', 'c', 'd'] }]);
+    const rest = await advancer.finish(); // well before the 60 s interval (the test's timeout is 10 s)
+    assert.deepEqual(left(rest), { next: 410, landed: ['b', 'c', 'd'] });
+    assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }]);
   });
 
   it('records clips that land after a failed one, but never moves the watermark past the failed one', async () => {
@@ -61,10 +92,11 @@ describe('WatermarkAdvancer', () => {
     advancer.record(c, 'landed');
     advancer.record(b, 'failed');
     advancer.record(a, 'landed');
-    await advancer.settle();
-    assert.ok(r.commits.every(({ next }) => next <= 110), JSON.stringify(r.commits));
-    assert.deepEqual(r.commits.flatMap(({ landed }) => landed).sort(), ['a', 'c']);
-    assert.equal(advancer.current, 110);
+    const rest = left(await advancer.finish());
+    const written = [...r.commits, ...(rest ? [rest] : [])];
+    assert.ok(written.every(({ next }) => next <= 110), JSON.stringify(written));
+    assert.deepEqual(written.flatMap(({ landed }) => landed).sort(), ['a', 'c']);
+    assert.equal(rest?.next, 110);
   });
 
   it('moves over clips the state already records as landed without writing their ids again', async () => {
@@ -72,31 +104,31 @@ describe('WatermarkAdvancer', () => {
     const advancer = new WatermarkAdvancer(0, [a, b, c], [b], r.commit);
     advancer.record(a, 'landed');
     advancer.record(c, 'landed');
-    await advancer.settle();
-    assert.equal(advancer.current, 310);
-    assert.ok(!r.commits.some(({ landed }) => landed.includes('b')));
+    const rest = left(await advancer.finish());
+    assert.equal(rest?.next, 310);
+    assert.ok(![...r.commits, rest].some((write) => write?.landed.includes('b')));
   });
 
-  it('after a failed commit: reports failure, writes nothing more, and settle throws', async () => {
+  it('after a failed commit: reports failure, writes nothing more, and finish throws', async () => {
     let calls = 0;
     const advancer = new WatermarkAdvancer(0, [a, b], [], async () => {
       calls += 1;
       throw new Error('firestore unavailable');
     });
     advancer.record(a, 'landed');
-    await assert.rejects(advancer.settle(), /firestore unavailable/);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.ok(advancer.failed);
     advancer.record(b, 'landed');
-    await assert.rejects(advancer.settle(), /firestore unavailable/);
+    await assert.rejects(advancer.finish(), /firestore unavailable/);
     assert.equal(calls, 1);
     assert.equal(advancer.current, 0);
   });
 
-  it('writes nothing when nothing landed', async () => {
+  it('hands back nothing and writes nothing when nothing landed', async () => {
     const r = recorder();
     const advancer = new WatermarkAdvancer(0, [a], [], r.commit);
     advancer.record(a, 'failed');
-    await advancer.settle();
+    assert.equal(await advancer.finish(), undefined);
     assert.deepEqual(r.commits, []);
   });
 });
