@@ -1,14 +1,17 @@
 // One backup run (ARCHITECTURE.md, "Data flow of one run"): read the state, list every camera's clips; only
-// when there is something to write, take the lease, re-read the state and plan against it, upload (several
-// clips at once, bounded across cameras), advance each camera's watermark as its clips land, release the lease.
-// A run with nothing new makes one state transaction (the read) and no GCS request.
+// when there is something to write, take the lease (its transaction hands back the state it read) and plan
+// against that state, upload (several clips at once, bounded across cameras), advance each camera's watermark as
+// its clips land, and end with one transaction that stores the cameras' last advances, the run's counters and
+// the lease's release. A run with nothing new makes one state transaction (the read) and no GCS request. The
+// watch, which saw work due and holds the state, starts a run without the read and with the lease taken while
+// Scrypted lists.
 import type { PlanSettings } from '../core/clip-plan.js';
 import { DEFAULT_SITE_ID } from '../core/object-name.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw, MAX_CAMERA_ID_CHARS } from '../core/state-limits.js';
 import { untrustworthyLease } from '../core/state-repair.js';
 import type { Logger } from '../log.js';
-import { backupCamera, hasWork, listCamera, planCamera, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
+import { backupCamera, hasWork, type FinalAdvance, listCamera, planCamera, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
 import { keepLease } from './lease-keeper.js';
 import { Limiter } from './limiter.js';
 import { runBounded } from './pool.js';
@@ -22,11 +25,17 @@ export interface BackupDependencies {
   logger: Logger;
   clock?: () => number;
   /**
-   * A read of the state the caller started before the run, used as the run's first read: a process's first
-   * Firestore call is its slowest (the connection, the client's protos), so `run` starts it while it builds the
-   * GCS client. Without it the run reads the state itself.
+   * The state the run starts from instead of reading it: a read `run` started while it built the GCS client (a
+   * process's first Firestore call is its slowest), or the state the watch's last transaction returned, its
+   * `readAt` moved on to now by the time since (so the clock check still compares with the store's clock now).
+   * Without it the run reads the state itself.
    */
   firstRead?: Promise<SiteState> | undefined;
+  /**
+   * The caller saw a clip due (the watch): the run takes the lease while it lists, instead of after, and plans
+   * against the lease's read as always. If the listing finds nothing to do after all, the run's record frees it.
+   */
+  workDue?: boolean;
 }
 
 export interface BackupSettings {
@@ -125,6 +134,16 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   let leaseKeeper: { stop(): void } | undefined;
   /** Cameras whose clips this run listed: recorded as listed, so they keep holding the site's lastTimestamp. */
   const listedIds: string[] = [];
+  /** The cameras' last watermark advances, stored with the run's record. */
+  const finals: FinalAdvance[] = [];
+  /** The state the run's record wrote; set once the run has ended under its lease. */
+  let ending: Promise<SiteState | undefined> | undefined;
+  /** Records the run (with the last advances) and frees the lease, once; what the record wrote, if it did. */
+  const endUnderLease = (): Promise<SiteState | undefined> => {
+    leaseKeeper?.stop();
+    ending ??= leaseKeeper ? finishRun(state, settings.owner, startedAt, clock(), tally.counts, listedIds, finals, logger) : Promise.resolve(undefined);
+    return ending;
+  };
   try {
     const [listedCameras, seen] = await Promise.all([deps.source.listCameras(), deps.firstRead ?? state.read()]);
     const cameras = acceptedCameras(listedCameras, context);
@@ -143,11 +162,20 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     tally.add({ cameras: cameras.length });
     logger.info({ event: 'job.cameras', count: cameras.length, cameras: cameras.map((c) => c.name) }, `${cameras.length} camera(s)`);
     warnSharedFolders(cameras, logger);
+    const distrust = seen.lease && seen.lease.owner !== settings.owner ? untrustworthyLease(seen.lease, clock(), settings.leaseMs) : undefined;
+    const takeLease = () => {
+      if (distrust) logger.warn({ event: 'lease.untrusted', heldBy: seen.lease }, distrust);
+      return state.acquireLease(settings.owner, settings.leaseMs, clock());
+    };
+    // With work due, the lease's transaction crosses the uplink while Scrypted lists (a local call).
+    const early = deps.workDue && !settings.dryRun ? takeLease() : undefined;
+    early?.catch(() => undefined); // awaited below; this only keeps it from being unhandled while the listing runs
     const listings = await listAll(cameras, seen.cameras, settings.cameraConcurrency, context);
     listedIds.push(...listings.map((listing) => listing.camera.id));
     const firstPlans = listings.map((listing) => planCamera(listing, seen.cameras.get(listing.camera.id), settings.backfillMs, settings.plan));
     const newCameras = cameras.filter((camera) => !seen.cameras.has(camera.id));
-    if (settings.dryRun || (newCameras.length === 0 && !firstPlans.some(hasWork))) {
+    const nothingToWrite = newCameras.length === 0 && !firstPlans.some(hasWork);
+    if (settings.dryRun || (nothingToWrite && early === undefined)) {
       // Nothing to write (or a dry run): no lease, no write, no upload.
       for (const planned of firstPlans) {
         reportPlan(planned, context);
@@ -156,9 +184,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       return finish(endStatus(controller.signal, tally.counts));
     }
 
-    const distrust = seen.lease && seen.lease.owner !== settings.owner ? untrustworthyLease(seen.lease, clock(), settings.leaseMs) : undefined;
-    if (distrust) logger.warn({ event: 'lease.untrusted', heldBy: seen.lease }, distrust);
-    const lease = await state.acquireLease(settings.owner, settings.leaseMs, clock());
+    const lease = await (early ?? takeLease());
     if (!lease.acquired) {
       const until = isoOrRaw(lease.heldBy.expiresAt);
       const summary = `another runner (${lease.heldBy.owner}) holds the lease until ${until}: nothing to do`;
@@ -180,20 +206,22 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       const planned = planCamera(listing, site.cameras.get(listing.camera.id), settings.backfillMs, settings.plan);
       reportPlan(planned, context);
       try {
-        await backupCamera(planned, context);
+        const last = await backupCamera(planned, context);
+        if (last) finals.push(last);
       } catch (error) {
         tally.add({ failed: 1 });
         logger.error({ event: 'camera.failed', cameraId: listing.camera.id, err: String(error) }, `camera ${listing.camera.name} failed`);
       }
     });
-    return finish(endStatus(controller.signal, tally.counts));
+    // The record stores the cameras' last advances: the run's status counts a failure to store them.
+    const recorded = await endUnderLease();
+    const result = finish(endStatus(controller.signal, tally.counts));
+    result.state = recorded;
+    return result;
   } finally {
-    leaseKeeper?.stop();
     settings.signal?.removeEventListener('abort', onOuterAbort);
-    if (leaseKeeper) {
-      const recorded = await finishRun(state, settings.owner, startedAt, clock(), tally.counts, listedIds, logger);
-      if (ended) ended.state = recorded;
-    }
+    const recorded = await endUnderLease();
+    if (ended && ended.state === undefined) ended.state = recorded;
   }
 }
 
@@ -217,16 +245,24 @@ async function listAll(cameras: Camera[], stored: SiteState['cameras'], concurre
 }
 
 /**
- * Records the run's counters and frees the lease, in one transaction; a failure here is logged, never thrown
- * (the lease expires on its own, and the watermarks were stored as the clips landed). It is logged as
- * `lease.release_failed`: a lease left behind is what it means for the next run (the fault harness reads it so).
+ * Records the run's counters with the cameras' last watermark advances and frees the lease, in one transaction,
+ * and tells each camera how its advance went; a failure here is logged, never thrown (the lease expires on its
+ * own; the clips are in the bucket, and the next run records them). It is logged as `lease.release_failed`: a
+ * lease left behind is what it means for the next run (the fault harness reads it so).
  */
-async function finishRun(state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], logger: Logger): Promise<SiteState | undefined> {
+async function finishRun(
+  state: StateStore, owner: string, startedAt: number, finishedAt: number, counts: RunCounts, listed: string[], finals: FinalAdvance[], logger: Logger,
+): Promise<SiteState | undefined> {
   const { uploaded, existing, failed, bytes } = counts;
-  return state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed, owner).catch((error: unknown) => {
-    logger.warn({ event: 'lease.release_failed', err: String(error) }, 'could not record the run counters nor release the lease (one transaction); the lease expires on its own');
+  try {
+    const written = await state.recordRun({ startedAt, finishedAt, uploaded, existing, failed, bytes }, listed, owner, finals.map((final) => final.advance));
+    for (const final of finals) final.stored();
+    return written;
+  } catch (error) {
+    for (const final of finals) final.failed(error);
+    logger.warn({ event: 'lease.release_failed', err: String(error) }, 'could not record the run nor release the lease (one transaction); the lease expires on its own');
     return undefined;
-  });
+  }
 }
 
 /** Cameras the state can hold: an id longer than MAX_CAMERA_ID_CHARS is refused (counted failed, named in the log). */
