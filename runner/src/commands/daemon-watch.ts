@@ -1,6 +1,7 @@
 // `daemon --watch`: the watch (watch/watch-loop.ts) with one Scrypted connection, one sink and one state store
 // for its whole life; the heartbeat file is touched after every check, so a health check tells a live watch
 // from a stuck one. SIGTERM ends the current run cleanly (what landed is kept) and then the watch.
+import { performance } from 'node:perf_hooks';
 import { runnerClock } from '../clock.js';
 import type { RunnerConfig } from '../config.js';
 import { backupSettings } from '../job/backup-settings.js';
@@ -31,7 +32,7 @@ export async function watchDaemonCommand(config: RunnerConfig, logger: Logger, s
     try {
       const { signal: _unused, dryRun: _dry, ...backup } = backupSettings(config, runnerIdentity(), { dryRun: false, signal });
       await watch(
-        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock(), requests: () => ({ ...state.requests }) },
+        { source, sink: await createSink(config, logger), state, logger, clock: runnerClock(), monotonic: () => performance.now(), requests: () => ({ ...state.requests }) },
         {
           backup,
           timing: { ...DEFAULT_WATCH_TIMING, pollMs: config.watchPollMs },

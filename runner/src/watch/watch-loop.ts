@@ -5,6 +5,7 @@
 // watch plans against the state it read at start and after each run, so a quiet site costs no GCS request and no
 // Firestore write or read (only Scrypted listings). The loop wakes at least every hotPollMs to look at the clock
 // and the connection (no request unless a camera's listing is due). The decisions are pure (watch-decisions.ts).
+import { performance } from 'node:perf_hooks';
 import { listingWindow } from '../core/clip-plan.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
 import { MAX_CAMERA_ID_CHARS } from '../core/state-limits.js';
@@ -27,6 +28,11 @@ export interface WatchDependencies {
   clock?: () => number;
   /** The store's request counters so far (the Firestore adapter's), logged with each check. */
   requests?: () => { transactions: number; writes: number };
+  /**
+   * A clock that never jumps (ms), to carry the store's clock from the watch's last transaction to now; default
+   * `clock` when one is given (tests), else performance.now.
+   */
+  monotonic?: () => number;
 }
 
 export interface WatchSettings {
@@ -41,12 +47,28 @@ export interface WatchSettings {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/**
+ * The state as a read now would see it, for the run's checks: the store's clock moved on by the time since (so the
+ * run's clock check compares with the store's clock now). Its repairs are left out: the run reports those the
+ * lease's read finds (a repair is found by every read until a write stores it).
+ */
+function projected(site: SiteState, sinceMs: number): SiteState {
+  return { ...site, readAt: site.readAt === undefined ? undefined : site.readAt + sinceMs, found: undefined };
+}
+
 export async function watch(deps: WatchDependencies, settings: WatchSettings): Promise<void> {
   const clock = deps.clock ?? Date.now;
   const { logger, source, state } = deps;
   const { timing, signal, backup } = settings;
+  const monotonic = deps.monotonic ?? deps.clock ?? (() => performance.now());
   const cameras = new Map<string, CameraWatch>();
+  /** The state as the watch's last transaction returned it, and when (monotonic). */
   let known: SiteState | undefined;
+  let knownAt = 0;
+  const learn = (site: SiteState) => {
+    known = site;
+    knownAt = monotonic();
+  };
   /** No backup run before this time (after a run that did not complete). */
   let runNotBefore = 0;
   let wake: () => void = () => undefined;
@@ -86,19 +108,21 @@ export async function watch(deps: WatchDependencies, settings: WatchSettings): P
   }
 
   async function check(): Promise<void> {
-    known ??= await state.read();
+    if (known === undefined) learn(await state.read());
     const now = clock();
     // listCameras reads the device table Scrypted pushes (no request); on a dropped connection (a Scrypted
     // restart) it reconnects, so events flow again within hotPollMs of the server being back.
     const planned = await listDue(await source.listCameras(), now);
     if (planned.length === 0) return;
-    const due = dueCameras(planned, known);
+    const due = dueCameras(planned, known as SiteState);
     logger.debug({ event: 'watch.checked', listed: planned.length, due, firestore: counters() }, `watch: ${planned.length} camera(s) listed, ${due.length} due`);
     if (due.length === 0 || clock() < runNotBefore || signal.aborted) return;
     logger.info({ event: 'watch.due', cameras: due }, `watch: a clip settled on ${due.length} camera(s): backing up`);
     const before = counters();
-    const result = await runBackup(deps, { ...backup, dryRun: false, signal });
-    known = result.state ?? (await state.read());
+    // The run starts from the state the watch holds (no read of its own: one transaction less across the uplink),
+    // with the store's clock carried to now, and takes the lease while it lists.
+    const result = await runBackup({ ...deps, firstRead: Promise.resolve(projected(known as SiteState, monotonic() - knownAt)), workDue: true }, { ...backup, dryRun: false, signal });
+    learn(result.state ?? (await state.read()));
     const afterRun = counters();
     if (before.transactions !== undefined && afterRun.transactions !== undefined) {
       // What this run cost in Firestore, a read of the new state included when the run's record did not return

@@ -41,8 +41,14 @@ function world() {
   const sink = new MemoryClipSink();
   const state = new MemoryStateStore();
   let reads = 0;
+  let calls = 0;
   const read = state.read.bind(state);
   state.read = () => ((reads += 1), read());
+  // Every call the state gets, reads included.
+  for (const method of ['read', 'acquireLease', 'renewLease', 'advanceCamera', 'recordClipIssue', 'recordRun'] as const) {
+    const call = state[method].bind(state) as (...args: unknown[]) => Promise<unknown>;
+    (state as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => ((calls += 1), call(...args));
+  }
   const controller = new AbortController();
   const loop = watch(
     { source, sink, state, logger },
@@ -69,7 +75,7 @@ function world() {
     await loop;
   };
   running.add(stop);
-  return { lines, source, sink, state, reads: () => reads, stop, until };
+  return { lines, source, sink, state, reads: () => reads, calls: () => calls, stop, until };
 }
 
 const clip = (id: string, endedAgoMs: number): Clip => ({ id, cameraId: camera.id, startTime: Date.now() - endedAgoMs - 1_000, duration: 1_000 });
@@ -78,21 +84,22 @@ describe('the watch loop', () => {
   it('a hint starts a run for a settled clip; quiet checks then touch neither the sink nor the state', async () => {
     const w = world();
     await w.until('the first run (a new camera)', (line) => line.event === 'job.end');
-    const readsAfterStart = w.reads();
+    const [readsAfterStart, callsAfterStart] = [w.reads(), w.calls()];
     w.source.addClip(camera.id, clip('a', 500), Buffer.from('clip a'));
     w.source.motion();
     await w.until('clip a uploaded', (line) => line.event === 'clip.uploaded' && line.clipId === 'a');
     await w.until('the run after it', (line) => line.event === 'job.end' && line.uploaded === 1);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const puts = w.sink.puts;
-    const reads = w.reads();
-    assert.ok(reads > readsAfterStart);
+    const calls = w.calls();
+    assert.ok(calls > callsAfterStart, 'the run took the lease and recorded itself');
+    assert.equal(w.reads(), readsAfterStart, 'the run starts from the state the watch holds: no read of its own');
     for (let i = 0; i < 5; i++) {
       w.source.motion();
       await new Promise((resolve) => setTimeout(resolve, 60));
     }
     assert.equal(w.sink.puts, puts, 'no upload while quiet');
-    assert.equal(w.reads(), reads, 'no state read while quiet');
+    assert.equal(w.calls(), calls, 'no state call while quiet');
     assert.ok(w.lines.filter((line) => line.event === 'watch.checked').length >= 3);
     await w.stop();
     assert.ok(w.lines.some((line) => line.event === 'watch.stop'));
