@@ -185,6 +185,14 @@ export interface CameraAdvance {
   recovery?: RecoveryMeasure | undefined;
 }
 
+/** A camera to record if the state does not hold it yet: its starting watermark, and the runner's clock then. */
+export interface NewCamera {
+  cameraId: string;
+  name: string;
+  lastTimestamp: number;
+  at: number;
+}
+
 /** A clip that could not be backed up the normal way, recorded in its camera's state. */
 export type ClipIssue =
   | { kind: 'mismatch'; clipId: string; startTime: number; end: number; wrongObject: string; at: number }
@@ -195,8 +203,12 @@ export type ClipIssue =
 export interface StateStore {
   /** Reads the state document, creating it (watermark 0) when it does not exist. */
   read(): Promise<SiteState>;
-  /** Takes the lease if it is free, expired or already ours (transaction). */
-  acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome>;
+  /**
+   * Takes the lease if it is free, expired or already ours (transaction). With `cameras`, the same transaction
+   * records each camera the state does not hold yet, at its starting watermark (as `advanceCamera` would, with no
+   * clip), so the site's watermark accounts for it before any upload; a camera the state holds is left as it is.
+   */
+  acquireLease(owner: string, ttlMs: number, now: number, cameras?: readonly NewCamera[]): Promise<LeaseOutcome>;
   /** Extends our lease; false when it is no longer ours. */
   renewLease(owner: string, ttlMs: number, now: number): Promise<boolean>;
   /** Moves one camera's watermark forward in a transaction (never backwards) and returns the new state. */

@@ -1,6 +1,6 @@
 // Watermark rules, pure. A camera's watermark says: every clip of this camera that ended at or before it is in
 // the bucket. It only moves forward, and only over a contiguous run of clips that landed.
-import type { CameraAdvance, CameraState, Clip } from './ports.js';
+import type { CameraAdvance, CameraState, Clip, NewCamera } from './ports.js';
 import { clipEnd } from './clip-time.js';
 import { mergeRecovery } from './recovery-point.js';
 import { boundedText, clipKey, MAX_RECENT_CLIPS_PER_CAMERA, REMOVED_CAMERA_MS } from './state-limits.js';
@@ -91,4 +91,9 @@ export function siteWatermark(previous: number, cameras: ReadonlyMap<string, Cam
   const values = [...cameras.values()].filter((camera) => isCurrentCamera(camera, now)).map((camera) => camera.lastTimestamp);
   if (values.length === 0) return previous;
   return Math.max(previous, Math.min(...values));
+}
+
+/** The advance that records a new camera: its starting watermark, no clip. */
+export function newCameraAdvance(camera: NewCamera): CameraAdvance {
+  return { cameraId: camera.cameraId, name: camera.name, lastTimestamp: camera.lastTimestamp, landed: new Map(), forgetBefore: 0, at: camera.at };
 }

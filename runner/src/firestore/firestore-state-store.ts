@@ -2,12 +2,12 @@
 // transaction, so two runners racing never lose an update and the watermark never moves backwards.
 // Transactions: https://cloud.google.com/firestore/docs/manage-data/transactions
 import { FieldValue, Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
-import type { CameraAdvance, ClipIssue, LeaseOutcome, RunCounters, SiteState, StateStore } from '../core/ports.js';
+import type { CameraAdvance, ClipIssue, LeaseOutcome, NewCamera, RunCounters, SiteState, StateStore } from '../core/ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyClipIssue } from '../core/clip-issues.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
 import { keepRepairs, repairFutureWatermarks, untrustworthyLease } from '../core/state-repair.js';
-import { markListed, mergeCameraAdvance, siteWatermark } from '../core/watermark.js';
+import { markListed, mergeCameraAdvance, newCameraAdvance, siteWatermark } from '../core/watermark.js';
 import { decodeSiteState, encodeSiteState, fitToBudget, OWNED_FIELDS } from './document-codec.js';
 
 export interface FirestoreStoreOptions {
@@ -177,14 +177,16 @@ export class FirestoreStateStore implements StateStore {
     return this.transact('read', ({ state, exists }) => ({ write: exists ? undefined : state, result: state }));
   }
 
-  acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome> {
+  acquireLease(owner: string, ttlMs: number, now: number, newCameras: readonly NewCamera[] = []): Promise<LeaseOutcome> {
     return this.transact('lease', ({ state, serverNow }): { write?: SiteState; result: LeaseOutcome } => {
       const held = state.lease;
       const distrust = held && held.owner !== owner ? untrustworthyLease(held, Math.max(now, serverNow), ttlMs) : undefined;
       if (held && held.owner !== owner && held.expiresAt > now && !distrust) return { result: { acquired: false, heldBy: held } };
       const lease = { owner, expiresAt: now + ttlMs };
       const repairs = distrust ? keepRepairs(state.repairs, [{ at: serverNow, what: `${distrust}; taken over by ${owner}` }]) : state.repairs;
-      const next = { ...state, lease, repairs };
+      const unknown = newCameras.filter((camera) => !state.cameras.has(camera.cameraId));
+      const registered = unknown.reduce((site, camera) => withAdvance(site, newCameraAdvance(camera), serverNow), state);
+      const next = { ...registered, lease, repairs };
       return { write: next, result: { acquired: true, lease, state: next } };
     });
   }

@@ -165,7 +165,11 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     const distrust = seen.lease && seen.lease.owner !== settings.owner ? untrustworthyLease(seen.lease, clock(), settings.leaseMs) : undefined;
     const takeLease = () => {
       if (distrust) logger.warn({ event: 'lease.untrusted', heldBy: seen.lease }, distrust);
-      return state.acquireLease(settings.owner, settings.leaseMs, clock());
+      // The lease's transaction also records every camera the state does not hold yet, before any upload, so the
+      // site's watermark (the minimum over cameras, never moving back) accounts for all of them from the start.
+      const now = clock();
+      const starting = startingWatermark(undefined, now, settings.backfillMs);
+      return state.acquireLease(settings.owner, settings.leaseMs, now, cameras.map((camera) => ({ cameraId: camera.id, name: camera.name, lastTimestamp: starting, at: now })));
     };
     // With work due, the lease's transaction crosses the uplink while Scrypted lists (a local call).
     const early = deps.workDue && !settings.dryRun ? takeLease() : undefined;
@@ -196,12 +200,6 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     // it since the first read.
     const site = lease.state;
     if (site.found && !seen.found) reportRepairs(site, logger);
-    // Record cameras seen for the first time before any upload, so the document-level watermark (the minimum
-    // over cameras, never moving back) accounts for all of them from the start.
-    for (const camera of cameras.filter((c) => !site.cameras.has(c.id))) {
-      const start = startingWatermark(undefined, clock(), settings.backfillMs);
-      Object.assign(site, await state.advanceCamera({ cameraId: camera.id, name: camera.name, lastTimestamp: start, landed: new Map(), forgetBefore: 0, at: clock() }));
-    }
     await runBounded(listings, settings.cameraConcurrency, async (listing) => {
       const planned = planCamera(listing, site.cameras.get(listing.camera.id), settings.backfillMs, settings.plan);
       reportPlan(planned, context);

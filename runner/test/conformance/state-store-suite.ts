@@ -97,6 +97,29 @@ export function stateStoreConformance(name: string, setup: () => Promise<StateSt
       );
     });
 
+    it('a lease given cameras records those the state does not hold at their starting watermark, in its own write, and leaves the others', async () => {
+      const now = Date.now(); // a camera's listedAt: one listed more than a week before the store's clock holds nothing back
+      await fixture.store.advanceCamera({ ...advance('known', 5_000, { k: 5_000 }), at: now });
+      const taken = await fixture.store.acquireLease('runner-1', 60_000, 10_000, [
+        { cameraId: 'known', name: 'camera known', lastTimestamp: 1_000, at: now },
+        { cameraId: 'new', name: 'camera new', lastTimestamp: 2_000, at: now },
+      ]);
+      assert.ok(taken.acquired);
+      const read = await fixture.store.read();
+      for (const state of [taken.state, read]) {
+        assert.deepEqual(
+          { known: state.cameras.get('known')?.lastTimestamp, knownClips: state.cameras.get('known')?.recentClips.size, new: state.cameras.get('new')?.lastTimestamp, name: state.cameras.get('new')?.name, site: state.lastTimestamp },
+          { known: 5_000, knownClips: 1, new: 2_000, name: 'camera new', site: 5_000 },
+        );
+      }
+      const later = await fixture.store.advanceCamera({ ...advance('known', 9_000), at: now });
+      assert.equal(later.lastTimestamp, 5_000, 'the new camera holds the site watermark back (it never moves back, so it stays)');
+      const other = await fixture.secondStore();
+      const refused = await other.acquireLease('runner-2', 60_000, 10_000, [{ cameraId: 'third', name: 'camera third', lastTimestamp: 3_000, at: now }]);
+      assert.equal(refused.acquired, false);
+      assert.equal((await fixture.store.read()).cameras.has('third'), false, 'a lease not taken records nothing');
+    });
+
     it('renews only its own lease; a run record given its owner frees that lease in the same write, never another owner\'s', async () => {
       const other = await fixture.secondStore();
       const run = { startedAt: 1, finishedAt: 2, uploaded: 3, existing: 4, failed: 0, bytes: 5 };

@@ -59,6 +59,7 @@ describe("a run's state work", () => {
     const result = await runBackup(w, settings({ stateWriteIntervalMs: 60_000 }));
     assert.equal(result.status, 'complete');
     assert.equal(w.calls.filter((call) => call === 'recordRun').length, 1);
+    assert.equal(w.calls.filter((call) => call === 'advanceCamera').length, 2, 'one per camera (its first clip): the lease recorded the new cameras');
     const carried = new Map((w.records[0] ?? []).map((advance) => [advance.cameraId, advance]));
     assert.deepEqual(
       { f: carried.get('f')?.lastTimestamp, fLanded: [...(carried.get('f')?.landed.keys() ?? [])].sort(), b: carried.get('b')?.lastTimestamp, bLanded: [...(carried.get('b')?.landed.keys() ?? [])] },

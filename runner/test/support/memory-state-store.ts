@@ -1,8 +1,8 @@
 // An in-memory StateStore for core and job tests. Two instances built on one `shared` object act like two
 // runners on one Firestore document. Each call reads and writes the shared document atomically (one tick).
 import { applyClipIssue } from '../../src/core/clip-issues.js';
-import type { CameraAdvance, ClipIssue, LeaseOutcome, RunCounters, SiteState, StateStore } from '../../src/core/ports.js';
-import { markListed, mergeCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
+import type { CameraAdvance, ClipIssue, LeaseOutcome, NewCamera, RunCounters, SiteState, StateStore } from '../../src/core/ports.js';
+import { markListed, mergeCameraAdvance, newCameraAdvance, siteWatermark } from '../../src/core/watermark.js';
 
 export interface SharedDocument {
   doc: SiteState | undefined;
@@ -41,9 +41,10 @@ export class MemoryStateStore implements StateStore {
     return this.step((doc) => doc);
   }
 
-  acquireLease(owner: string, ttlMs: number, now: number): Promise<LeaseOutcome> {
+  acquireLease(owner: string, ttlMs: number, now: number, newCameras: readonly NewCamera[] = []): Promise<LeaseOutcome> {
     return this.step((doc): LeaseOutcome => {
       if (doc.lease && doc.lease.owner !== owner && doc.lease.expiresAt > now) return { acquired: false, heldBy: { ...doc.lease } };
+      for (const camera of newCameras.filter((c) => !doc.cameras.has(c.cameraId))) applyAdvance(doc, newCameraAdvance(camera));
       doc.lease = { owner, expiresAt: now + ttlMs };
       return { acquired: true, lease: { ...doc.lease }, state: doc };
     });
