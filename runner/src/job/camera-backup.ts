@@ -107,6 +107,7 @@ export function reportPlan({ listing, plan }: PlannedCamera, context: Pick<Camer
       event: 'camera.planned',
       window: listing.window,
       listed: listing.clips.length,
+      listMs: listing.listMs,
       toBackup: plan.toBackup.length,
       alreadyInBucket: plan.alreadyInBucket.length,
       stillRecording: plan.stillRecording.length,
