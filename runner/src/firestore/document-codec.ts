@@ -18,8 +18,6 @@ import { emptyCamera, keepOldestRecent } from '../core/watermark.js';
 type Data = Record<string, unknown>;
 
 export const SCHEMA_VERSION = 2;
-/** The document fields this runner owns; every write replaces these and leaves any other field alone. */
-export const OWNED_FIELDS = ['schema', 'lastTimestamp', 'lastTimestampIso', 'bucket', 'cameras', 'lease', 'lastRun', 'repairs', 'updatedAt'] as const;
 /** Firestore refuses documents over 1 MiB (1,048,576 bytes); the store keeps well under it. */
 export const DOCUMENT_BUDGET_BYTES = 900_000;
 
@@ -180,7 +178,10 @@ function encodeCamera(id: string, camera: CameraState): Data {
   };
 }
 
-/** The document's owned fields (without `updatedAt`, which the store sets from the server clock). */
+/**
+ * The document's fields this runner owns (without `updatedAt`, which the store sets from the server clock): every
+ * write replaces these, all of them, and leaves any other field alone.
+ */
 export function encodeSiteState(state: SiteState): Data {
   const cameras: Data = {};
   for (const [id, camera] of state.cameras) cameras[cameraFieldName(id)] = encodeCamera(id, camera);

@@ -1,14 +1,15 @@
-// The StateStore port on Firestore: one document per site; every change is a read-modify-write inside a
-// transaction, so two runners racing never lose an update and the watermark never moves backwards.
-// Transactions: https://cloud.google.com/firestore/docs/manage-data/transactions
-import { FieldValue, Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
+// The StateStore port on Firestore: one document per site; every change is a read-modify-write whose write
+// Firestore refuses if the document changed since the read (versioned-document.ts), so two runners racing never
+// lose an update and the watermark never moves backwards.
+import { FieldValue, Firestore, type DocumentReference } from '@google-cloud/firestore';
 import type { CameraAdvance, ClipIssue, LeaseOutcome, NewCamera, RunCounters, SiteState, StateStore } from '../core/ports.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { applyClipIssue } from '../core/clip-issues.js';
 import { FUTURE_TOLERANCE_MS, isoOrRaw } from '../core/state-limits.js';
 import { keepRepairs, repairFutureWatermarks, untrustworthyLease } from '../core/state-repair.js';
 import { markListed, mergeCameraAdvance, newCameraAdvance, siteWatermark } from '../core/watermark.js';
-import { decodeSiteState, encodeSiteState, fitToBudget, OWNED_FIELDS } from './document-codec.js';
+import { decodeSiteState, encodeSiteState, fitToBudget } from './document-codec.js';
+import { readVersion, serverNowFrom, STALE_VERSION, writeIfUnchanged, type DocumentVersion } from './versioned-document.js';
 
 export interface FirestoreStoreOptions {
   projectId: string;
@@ -86,8 +87,10 @@ export class FirestoreStateStore implements StateStore {
 
   private readonly contentionBudgetMs: number;
   private unreachable: { until: number; reason: string } | undefined;
+  /** The document as this store last read or wrote it: the base of its next write (undefined: read first). */
+  private version: DocumentVersion | undefined;
 
-  /** Transaction attempts made and documents written, for the run's summary and the benchmark. */
+  /** State operations attempted (a read, or a change written against a version) and writes, for the summary and the benchmark. */
   readonly requests = { transactions: 0, writes: 0 };
 
   constructor(private readonly options: FirestoreStoreOptions) {
@@ -101,21 +104,23 @@ export class FirestoreStateStore implements StateStore {
   }
 
   /**
-   * Runs `change` on the current state inside a transaction and writes the result when it returns one.
-   * Contention (ABORTED) is retried until `contentionBudgetMs` has passed: a runner killed in the middle of a
-   * transaction leaves a lock that the server only drops after a while, and the next run must wait it out
-   * rather than fail (found by the fault harness, runner/faults/run.ts).
-   * An unreachable Firestore is different. The library's own transaction retries are off (five attempts of about
-   * 45 s each, waiting for a connection that is refused, kept a run alive for 4 minutes); a transaction cut off by
-   * a dropped connection fails at once and is tried again here for up to UNREACHABLE_BUDGET_MS. Once Firestore
-   * is given up on, the calls that follow in the next minute (other cameras' advances, the run record, the lease
-   * release) fail at once, so a run with Firestore down ends in under a minute instead of hanging (both found by
-   * the fault harness).
+   * Runs `change` on the current state and writes the result when it returns one, with optimistic concurrency
+   * (versioned-document.ts): the write is refused if the document changed since the version `change` saw, and
+   * is then judged again on a fresh read, so two runners racing never lose an update and the watermark never moves
+   * backwards. The version is the one this store last read or wrote, so a runner alone makes one round trip a write;
+   * an answer that writes nothing, or refuses, is only given from a fresh read (`fresh` always reads).
+   * Conflicts (and ABORTED, a lock another client's transaction holds) are retried until `contentionBudgetMs` has
+   * passed (found by the fault harness, runner/faults/run.ts).
+   * An unreachable Firestore is different: a call cut off by a dropped connection fails at once and is tried again
+   * here for up to UNREACHABLE_BUDGET_MS. Once Firestore is given up on, the calls that follow in the next minute
+   * (other cameras' advances, the run record, the lease release) fail at once, so a run with Firestore down ends
+   * in under a minute instead of hanging (both found by the fault harness).
    */
-  private async transact<T>(what: string, change: (seen: Seen) => { write?: SiteState; result: T }): Promise<T> {
+  private async transact<T>(what: string, change: (seen: Seen) => { write?: SiteState; result: T }, fresh = false): Promise<T> {
     const deadline = Date.now() + this.contentionBudgetMs;
     const unreachableDeadline = Date.now() + UNREACHABLE_BUDGET_MS;
     const where = `${this.options.databaseId}/${this.options.documentPath}`;
+    let trustLast = !fresh;
     for (let attempt = 1; ; attempt += 1) {
       if (this.unreachable && Date.now() < this.unreachable.until) {
         throw new Error(`Firestore ${what} on ${where} not tried: Firestore was unreachable moments ago (${this.unreachable.reason})`);
@@ -128,28 +133,42 @@ export class FirestoreStateStore implements StateStore {
           message: `Firestore has not answered for ${SLOW_NOTICE_MS / 1000} s (${what} on ${where}); still trying. If it stays so: ${UNREACHABLE_ADVICE}`,
         });
       }, SLOW_NOTICE_MS);
+      const last = trustLast ? this.version : undefined;
       try {
-        return await this.db.runTransaction(async (tx: Transaction) => {
-          this.requests.transactions += 1;
-          const snapshot = await tx.get(this.ref);
-          const { write, result } = change(this.seen(snapshot.data(), snapshot.exists, snapshot.readTime.toMillis()));
-          if (write) {
-            this.requests.writes += 1;
-            // Only the runner's own fields are replaced: anything else in the document (a note, another tool's
-            // field) stays as it is.
-            const bound = { ...write, bucket: write.bucket ?? this.options.bucket };
-            const data = { ...encodeSiteState(fitToBudget(bound)), updatedAt: FieldValue.serverTimestamp() };
-            tx.set(this.ref, data, { mergeFields: [...OWNED_FIELDS] });
-          }
-          return result;
-        }, { maxAttempts: 1 });
+        this.requests.transactions += 1;
+        const base = last ?? (this.version = await readVersion(this.ref));
+        let outcome: { write?: SiteState; result: T };
+        try {
+          outcome = change(this.seen(base.data, base.exists, last ? serverNowFrom(last) : base.serverAt));
+        } catch (error) {
+          if (!last) throw error;
+          trustLast = false; // refused on the version this store last wrote: judged again on a fresh read
+          continue;
+        }
+        if (!outcome.write) {
+          if (!last) return outcome.result;
+          trustLast = false; // an answer that writes nothing comes from a fresh read
+          continue;
+        }
+        this.requests.writes += 1;
+        // Only the runner's own fields are replaced: anything else in the document (a note, another tool's field)
+        // stays as it is.
+        const bound = { ...outcome.write, bucket: outcome.write.bucket ?? this.options.bucket };
+        this.version = undefined;
+        this.version = await writeIfUnchanged(this.db, this.ref, base, encodeSiteState(fitToBudget(bound)));
+        return outcome.result;
       } catch (error) {
         clearTimeout(slow);
+        this.version = undefined;
+        trustLast = false;
         const code = (error as { code?: unknown }).code;
         const unreachable = typeof code === 'number' && UNREACHABLE.has(code);
+        const contended = code === ABORTED || (typeof code === 'number' && STALE_VERSION.has(code));
         const now = Date.now();
         const reason = error instanceof Error ? error.message : String(error);
-        if ((code === ABORTED && now < deadline) || (unreachable && now < unreachableDeadline)) {
+        // A write refused because another runner wrote since this store's last version: read again at once.
+        if (contended && last && now < deadline) continue;
+        if ((contended && now < deadline) || (unreachable && now < unreachableDeadline)) {
           // One line at the first wait and then every few attempts, so a person sees why the run is quiet.
           if (attempt === 1 || attempt % 5 === 0) this.options.onRetry?.(retryNotice(unreachable, what, where, reason, attempt, unreachable ? unreachableDeadline : deadline));
           await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)));
@@ -174,7 +193,7 @@ export class FirestoreStateStore implements StateStore {
   }
 
   read(): Promise<SiteState> {
-    return this.transact('read', ({ state, exists }) => ({ write: exists ? undefined : state, result: state }));
+    return this.transact('read', ({ state, exists }) => ({ write: exists ? undefined : state, result: state }), true);
   }
 
   acquireLease(owner: string, ttlMs: number, now: number, newCameras: readonly NewCamera[] = []): Promise<LeaseOutcome> {

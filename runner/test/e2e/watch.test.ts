@@ -94,7 +94,7 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
     const line = await waitForLine(uploaded('hinted-102'), 'hinted-102 uploaded', from);
     assert.equal(typeof line.recoveryMs, 'number');
     await assertInBucket(cameras[1] as TestCamera, clip);
-    const cost = await waitForLine((entry) => entry.event === 'watch.run_requests', "the run's state requests", from);
+    const cost = await waitForLine((entry) => entry.event === 'watch.run_requests', "the run's state requests", daemon.lines.indexOf(line));
     assert.deepEqual(
       { transactions: cost.firestoreTransactions, writes: cost.firestoreWrites, uploaded: cost.uploaded },
       { transactions: 2, writes: 2, uploaded: 1 },

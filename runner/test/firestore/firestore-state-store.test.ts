@@ -126,6 +126,33 @@ describe('Firestore state store specifics', () => {
     assert.deepEqual({ cameras: state.cameras.size, lastRun: state.lastRun, lease: state.lease?.owner }, { cameras: 0, lastRun: undefined, lease: 'runner-1' });
   });
 
+  it('a write against the version it last wrote is refused when another client wrote since, and made again on a fresh read: nothing lost', async () => {
+    const s = store('nvr-backup/stale-version');
+    await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 100, landed: new Map([['x1', 100]]), forgetBefore: 0 });
+    const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/stale-version');
+    await raw.set({ note: 'another tool', lastRun: { startedAt: 1, finishedAt: 2, uploaded: 9, existing: 0, failed: 0, bytes: 9 } }, { merge: true });
+    const before = s.requests.transactions;
+    const state = await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 200, landed: new Map([['x2', 200]]), forgetBefore: 0 });
+    assert.equal(s.requests.transactions - before, 2, 'refused once (stale version), then made on a fresh read');
+    assert.equal(state.lastRun?.uploaded, 9, "the other client's write is in the state it was made on");
+    assert.equal((await raw.get()).data()?.note, 'another tool');
+    const read = await s.read();
+    assert.deepEqual({ watermark: read.cameras.get('a')?.lastTimestamp, clips: read.cameras.get('a')?.recentClips.size }, { watermark: 200, clips: 2 });
+  });
+
+  it('an answer that writes nothing comes from a fresh read, not from the version it last wrote', async () => {
+    const s = store('nvr-backup/fresh-answer');
+    const other = store('nvr-backup/fresh-answer');
+    await other.acquireLease('runner-2', 60_000, Date.now());
+    assert.equal((await s.acquireLease('runner-1', 60_000, Date.now())).acquired, false, 'held by runner-2');
+    await other.recordRun({ startedAt: 1, finishedAt: Date.now(), uploaded: 0, existing: 0, failed: 0, bytes: 0 }, [], 'runner-2');
+    const taken = await s.acquireLease('runner-1', 60_000, Date.now());
+    assert.equal(taken.acquired, true, 'the lease runner-2 freed since');
+    assert.equal(await s.renewLease('runner-1', 60_000, Date.now()), true);
+    await other.acquireLease('runner-2', 60_000, Date.now() + 120_000); // runner-1's lease expired on runner-2's clock: taken over
+    assert.equal(await s.renewLease('runner-1', 60_000, Date.now()), false, 'no longer ours: said from a fresh read');
+  });
+
   it('keeps fields it does not own and reads a format-1 document', async () => {
     const raw = new Firestore({ projectId: 'demo-test', host: emulator.host, ssl: false }).doc('nvr-backup/format-1');
     await raw.set({ lastTimestamp: 100, cameras: { 'cam.1': { name: 'One', lastTimestamp: 100, recentClips: { constructor: 90 } } }, lease: null, note: 'mine' });
