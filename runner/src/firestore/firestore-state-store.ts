@@ -19,6 +19,8 @@ export interface FirestoreStoreOptions {
   initialWatermark: number;
   /** How long to keep retrying a transaction that aborts on contention (default 2 min). */
   contentionBudgetMs?: number;
+  /** How long to keep retrying a call cut off because Firestore is unreachable (default UNREACHABLE_BUDGET_MS). */
+  unreachableBudgetMs?: number;
   /** Where a camera whose stored watermark is in the future starts again: now - backfill (default 24 h). */
   backfillMs?: number;
   /** GCS_BUCKET_NAME: stamped into a document that names no bucket yet (a document keeps its first bucket). */
@@ -56,7 +58,7 @@ function retryNotice(unreachable: boolean, what: string, where: string, reason: 
     : {
         event: 'state.contention' as const,
         attempt,
-        message: `the state document ${where} is busy (${what}: ${reason}; another transaction, or a lock a stopped runner left); retrying for up to ${left} s more, no clip is lost meanwhile`,
+        message: `the state document ${where} is busy (${what}: ${reason}; another runner writing at the same moment, or a lock a stopped client left); retrying for up to ${left} s more, no clip is lost meanwhile`,
       };
 }
 
@@ -118,7 +120,7 @@ export class FirestoreStateStore implements StateStore {
    */
   private async transact<T>(what: string, change: (seen: Seen) => { write?: SiteState; result: T }, fresh = false): Promise<T> {
     const deadline = Date.now() + this.contentionBudgetMs;
-    const unreachableDeadline = Date.now() + UNREACHABLE_BUDGET_MS;
+    const unreachableDeadline = Date.now() + (this.options.unreachableBudgetMs ?? UNREACHABLE_BUDGET_MS);
     const where = `${this.options.databaseId}/${this.options.documentPath}`;
     let trustLast = !fresh;
     for (let attempt = 1; ; attempt += 1) {

@@ -3,7 +3,7 @@
 // document that did not exist, if it exists now (ALREADY_EXISTS). A write is one round trip where a transaction is
 // two (its first read begins it, then the commit), and the version a write returns is the base of the next one.
 // Preconditions: https://cloud.google.com/firestore/docs/reference/rpc/google.firestore.v1#precondition
-import { FieldValue, type DocumentReference, type Firestore, type Timestamp } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type DocumentReference, type Firestore, type WriteBatch } from '@google-cloud/firestore';
 import { performance } from 'node:perf_hooks';
 
 export interface DocumentVersion {
@@ -39,8 +39,35 @@ export async function writeIfUnchanged(db: Firestore, ref: DocumentReference, ba
   const stamped = { ...fields, updatedAt: FieldValue.serverTimestamp() };
   if (base.exists && base.updateTime) batch.update(ref, stamped, { lastUpdateTime: base.updateTime });
   else batch.create(ref, stamped);
-  const [result] = await batch.commit();
-  if (!result) throw new Error('Firestore answered a write with no result');
-  const written = result.writeTime;
+  const written = versionOf(await commitOnce(batch));
   return { data: { ...base.data, ...fields, updatedAt: written }, exists: true, updateTime: written, serverAt: written.toMillis(), localAt: performance.now() };
+}
+
+/** The answer to a commit, as the library's own commit method gives it (the API's CommitResponse). */
+interface CommitAnswer {
+  writeResults?: Array<{ updateTime?: { seconds?: unknown; nanos?: unknown } | null }> | null;
+}
+
+/**
+ * Sends the batch once. `WriteBatch.commit()` has the client library retry an unreachable Firestore for up to
+ * 10 minutes (its service config: UNAVAILABLE and ABORTED, 600 s in all), which would keep a run with Firestore down
+ * alive that long; the store retries for itself, within its own budgets (firestore-state-store.ts). So the batch
+ * goes through the method the library's own transactions commit with, given no code to retry. The library is pinned
+ * exactly (runner/package.json); if the method is gone, this fails loudly rather than retrying for minutes.
+ */
+async function commitOnce(batch: WriteBatch): Promise<CommitAnswer> {
+  const internal = batch as unknown as { _commit?: (options: { retryCodes: number[] }) => Promise<CommitAnswer> };
+  if (typeof internal._commit !== 'function') throw new Error('@google-cloud/firestore has no WriteBatch._commit: the state store needs the version pinned in runner/package.json');
+  return internal._commit.call(batch, { retryCodes: [] });
+}
+
+/** The document's new version from a commit's answer (its one write's update time). */
+function versionOf(answer: CommitAnswer): Timestamp {
+  const time = answer.writeResults?.[0]?.updateTime;
+  const seconds = Number(time?.seconds);
+  const nanos = Number(time?.nanos ?? 0);
+  if (!Number.isSafeInteger(seconds) || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
+    throw new Error(`Firestore answered a write without a usable update time (${JSON.stringify(time)})`);
+  }
+  return new Timestamp(seconds, nanos);
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Firestore } from '@google-cloud/firestore';
+import { startTcpFaultProxy } from '../../faults/tcp-proxy.js';
 import { MAX_RECENT_CLIPS_PER_CAMERA } from '../../src/core/state-limits.js';
 import { DOCUMENT_BUDGET_BYTES, storageSize } from '../../src/firestore/document-codec.js';
 import { createFirestoreStateStore, type FirestoreStateStore } from '../../src/firestore/index.js';
@@ -151,6 +152,24 @@ describe('Firestore state store specifics', () => {
     assert.equal(await s.renewLease('runner-1', 60_000, Date.now()), true);
     await other.acquireLease('runner-2', 60_000, Date.now() + 120_000); // runner-1's lease expired on runner-2's clock: taken over
     assert.equal(await s.renewLease('runner-1', 60_000, Date.now()), false, 'no longer ours: said from a fresh read');
+  });
+
+  it('a write from the version it last wrote fails within its own budget when Firestore goes down, not after the library\'s 10 minutes of retries', { timeout: 30_000 }, async () => {
+    const proxy = await startTcpFaultProxy(emulator.host);
+    // The client takes the emulator's address from the environment when it is made.
+    process.env.FIRESTORE_EMULATOR_HOST = proxy.host;
+    const s = createFirestoreStateStore({ projectId: 'demo-test', databaseId: '(default)', documentPath: 'nvr-backup/down', keyFilename: undefined, initialWatermark: 0, unreachableBudgetMs: 0 });
+    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+    open.push(s);
+    try {
+      await s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 100, landed: new Map(), forgetBefore: 0 });
+      proxy.setDown(true);
+      // The next write goes straight to a commit (no read first): the call the library itself retries for minutes.
+      await assert.rejects(s.advanceCamera({ cameraId: 'a', name: 'A', lastTimestamp: 200, landed: new Map(), forgetBefore: 0 }), /Firestore watermark advance on .* failed: .*Firestore is unreachable/);
+      await assert.rejects(s.recordRun({ startedAt: 0, finishedAt: 1, uploaded: 0, existing: 0, failed: 0, bytes: 0 }), /not tried: Firestore was unreachable moments ago/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('keeps fields it does not own and reads a format-1 document', async () => {
