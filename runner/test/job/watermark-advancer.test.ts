@@ -29,14 +29,16 @@ function recorder() {
 /** What `finish` handed back, as the recorder writes commits. */
 const left = (rest: { next: number; landed: ReadonlyMap<string, number> } | undefined) => rest && { next: rest.next, landed: [...rest.landed.keys()].sort() };
 
+const landed = (advancer: WatermarkAdvancer, ...clips: Clip[]) => {
+  for (const one of clips) advancer.record(one, 'landed');
+};
+
 describe('WatermarkAdvancer', () => {
   it('batches clips that land while a transaction runs into the next one', async () => {
     const r = recorder();
     const advancer = new WatermarkAdvancer(0, [a, b, c, d], [], r.commit);
     r.holdNext();
-    advancer.record(a, 'landed');
-    advancer.record(b, 'landed');
-    advancer.record(c, 'landed');
+    landed(advancer, a, b, c);
     r.release();
     await new Promise((resolve) => setImmediate(resolve)); // the held transaction ends; the next one runs
     assert.deepEqual(r.commits, [{ next: 110, landed: ['a'] }, { next: 310, landed: ['b', 'c'] }]);
@@ -47,10 +49,7 @@ describe('WatermarkAdvancer', () => {
     const r = recorder();
     const advancer = new WatermarkAdvancer(0, [a, b, c, d], [], r.commit);
     r.holdNext();
-    advancer.record(a, 'landed');
-    advancer.record(b, 'landed');
-    advancer.record(c, 'landed');
-    advancer.record(d, 'landed');
+    landed(advancer, a, b, c, d);
     const finishing = advancer.finish();
     r.release();
     assert.deepEqual(left(await finishing), { next: 410, landed: ['b', 'c', 'd'] });
