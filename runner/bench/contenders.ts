@@ -8,9 +8,11 @@ import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { childEnv, measured, processCpuSeconds, type Measurement } from './measured-process.js';
+import { containerNodeArgs } from './container-node-args.js';
+import { childEnv, mainThreadCpuSeconds, measured, processCpuSeconds, processPeakRssMb, type Measurement } from './measured-process.js';
 
 const RUNNER_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const RAW_COPY = fileURLToPath(new URL('./raw-copy.mjs', import.meta.url));
@@ -40,8 +42,11 @@ export interface RunStages {
   jobEnd: number;
 }
 
-/** BENCH_RUNNER_NODE_ARGS: flags for the runner's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (to profile it). */
-const runnerNodeArgs = (): string[] => (process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/**
+ * The runner's node flags: the container's (runner/Dockerfile's ENTRYPOINT), then BENCH_RUNNER_NODE_ARGS, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" (to profile it; a later flag of the same name wins).
+ */
+const runnerNodeArgs = (): string[] => [...containerNodeArgs(), ...(process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
 
 export async function runnerRun(env: Record<string, string>, logLevel: 'info' | 'debug' = 'info'): Promise<RunnerFigures & { timelines: ClipPhases[]; stages: RunStages }> {
   const result = await measured(process.execPath, [...runnerNodeArgs(), RUNNER_CLI, 'run'], { ...env, LOG_LEVEL: logLevel });
@@ -91,6 +96,8 @@ const STOP_DEADLINE_MS = 20_000;
 export interface DaemonMark {
   time: number;
   cpuSeconds: number;
+  /** Of cpuSeconds, its main thread's. */
+  mainThreadCpuSeconds: number;
 }
 
 /** What one batch cost a resident `daemon --watch`, and what its start-up cost (paid once per process). */
@@ -99,6 +106,8 @@ export interface DaemonBatchFigures {
   seconds: number;
   /** The daemon's CPU seconds over the same span. */
   cpuSeconds: number;
+  /** Of cpuSeconds, its main thread's (the rest: V8's collector and compiler threads, libuv's pool). */
+  mainThreadCpuSeconds: number;
   /** Wall seconds from spawning the process to its first log line (Node and the runner's modules loading). */
   startupSeconds: number;
   /** Wall seconds from spawning the process to `watch.due` (start-up, connecting, the state read, the first listing). */
@@ -106,6 +115,12 @@ export interface DaemonBatchFigures {
   /** CPU seconds the process had spent when it logged `watch.due`: start-up and the first check. */
   startupCpuSeconds: number;
   uploaded: number;
+  /** The daemon's peak resident memory (VmHWM) when its batch ended, in MB. */
+  peakRssMb: number;
+  /** With BENCH_DAEMON_IDLE_SECONDS: the daemon's CPU ms per second while it waited with nothing to do after the batch. */
+  idleCpuMsPerSecond: number | undefined;
+  /** Firestore transactions of the batch (its `watch.run_requests` line): the lease, the watermark's advances, the record. */
+  firestoreTransactions: number;
   marks: Record<BatchEvent, DaemonMark>;
 }
 
@@ -129,6 +144,8 @@ export async function runnerDaemonBatch(env: Record<string, string>, clips: numb
   const stderrTail = () => (stderr ? `; its stderr ends:\n${stderr}` : '; its stderr was empty');
   try {
     const batch = await firstBatch(daemon, stderrTail);
+    const peakRssMb = processPeakRssMb(daemon.pid as number);
+    const idleCpuMsPerSecond = await idleCpu(daemon.pid as number);
     await stopDaemon(daemon, stderrTail);
     const { marks, firstLine, end, requests } = batch;
     if (end.status !== 'complete') throw new Error(`the runner daemon's run ended ${String(end.status)}, not complete${stderrTail()}`);
@@ -137,16 +154,33 @@ export async function runnerDaemonBatch(env: Record<string, string>, clips: numb
     return {
       seconds: (marks['watch.run_requests'].time - marks['watch.due'].time) / 1000,
       cpuSeconds: marks['watch.run_requests'].cpuSeconds - marks['watch.due'].cpuSeconds,
+      mainThreadCpuSeconds: marks['watch.run_requests'].mainThreadCpuSeconds - marks['watch.due'].mainThreadCpuSeconds,
       startupSeconds: (firstLine - spawnedAt) / 1000,
       dueAfterSeconds: (marks['watch.due'].time - spawnedAt) / 1000,
       startupCpuSeconds: marks['watch.due'].cpuSeconds,
       uploaded,
+      firestoreTransactions: Number(requests.firestoreTransactions),
+      idleCpuMsPerSecond,
+      peakRssMb,
       marks,
     };
   } finally {
     if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGKILL'); // a failed batch: no clean stop owed
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * BENCH_DAEMON_IDLE_SECONDS=20: after its batch, the daemon's CPU over that many seconds with no clip to move (its
+ * timers, its watch's polls, its connections' keep-alives), in ms per second; a second away from the batch first.
+ */
+async function idleCpu(pid: number): Promise<number | undefined> {
+  const seconds = Number(process.env.BENCH_DAEMON_IDLE_SECONDS ?? 0);
+  if (!(seconds > 0)) return undefined;
+  await sleep(1000);
+  const before = processCpuSeconds(pid);
+  await sleep(seconds * 1000);
+  return ((processCpuSeconds(pid) - before) * 1000) / seconds;
 }
 
 interface FirstBatch {
@@ -170,8 +204,13 @@ function firstBatch(daemon: Daemon, stderrTail: () => string): Promise<FirstBatc
       daemon.off('exit', onExit);
       daemon.off('error', fail);
       lines.close();
+      const logFile = process.env.BENCH_RUNNER_LOG;
+      if (logFile) {
+        appendFileSync(logFile, log.join('')); // the daemon's own log lines, to read
+        // and what it prints until it exits (V8's --trace-gc lines, block-buffered on a pipe, come late)
+        daemon.stdout.on('data', (chunk: Buffer) => appendFileSync(logFile, chunk));
+      }
       daemon.stdout.resume(); // keep draining: a paused pipe would block the daemon's last log lines as it stops
-      if (process.env.BENCH_RUNNER_LOG) appendFileSync(process.env.BENCH_RUNNER_LOG, log.join('')); // the daemon's own log lines, to read
       outcome();
     };
     const fail = (error: Error) => finish(() => reject(error));
@@ -192,13 +231,15 @@ function firstBatch(daemon: Daemon, stderrTail: () => string): Promise<FirstBatc
       firstLine ??= time;
       if (!isBatchEvent(entry.event) || marks.has(entry.event)) return;
       let cpuSeconds: number;
+      let mainThread: number;
       try {
         cpuSeconds = processCpuSeconds(daemon.pid as number);
+        mainThread = mainThreadCpuSeconds(daemon.pid as number);
       } catch (error) {
         fail(new Error(`could not read the runner daemon's CPU time from /proc: ${(error as Error).message}`));
         return;
       }
-      marks.set(entry.event, { time, cpuSeconds });
+      marks.set(entry.event, { time, cpuSeconds, mainThreadCpuSeconds: mainThread });
       if (entry.event === 'job.end') end = entry;
       if (entry.event !== 'watch.run_requests') return;
       const missing = BATCH_EVENTS.filter((event) => !marks.has(event));

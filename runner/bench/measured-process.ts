@@ -52,9 +52,29 @@ let clockTicks: number | undefined;
  * (`getconf CLK_TCK`). For a process that is not under GNU time, e.g. one the bench reads while it lives.
  */
 export function processCpuSeconds(pid: number): number {
+  return cpuSecondsOfStat(`/proc/${pid}/stat`);
+}
+
+/** The CPU seconds (user + system) of a /proc stat file: a process's, or one of its threads'. */
+function cpuSecondsOfStat(path: string): number {
   clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = readFileSync(path, 'utf8');
   // Field 2 (the command's name, in parentheses) may hold spaces: count from the last ')', where field 3 starts.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[14 - 3]) + Number(fields[15 - 3])) / clockTicks;
+}
+
+/**
+ * A running process's main thread's CPU seconds so far (its JavaScript, the event loop, its system calls); the
+ * rest of processCpuSeconds is its other threads' (V8's collector and compiler helpers, libuv's pool).
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  return cpuSecondsOfStat(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/** A running process's peak resident memory so far (VmHWM of /proc/<pid>/status), in MB. */
+export function processPeakRssMb(pid: number): number {
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  if (kb === undefined) throw new Error(`/proc/${pid}/status has no VmHWM line`);
+  return Number(kb) / 1024;
 }

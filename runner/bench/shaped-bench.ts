@@ -14,7 +14,10 @@
 //   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes),
 //   BENCH_RUNNER_SETTINGS="UPLOAD_CONCURRENCY=8" (runner settings to try, as on loopback),
 //   BENCH_LOAD=2 (that many busy-looping processes beside every contender, as an NVR's detection keeps the cores
-//   busy; stopped when the bench ends, even on failure).
+//   busy; stopped when the bench ends, even on failure),
+//   BENCH_DAEMON_IDLE_SECONDS=20 (the daemon's CPU per second while idle after its batch),
+//   BENCH_CONTENDERS=daemon (some of runner,daemon,rclone4,rclone8,raw4; default all), BENCH_BASELINES=0 (the
+//   runner's two contenders only).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -94,7 +97,22 @@ async function warmFirestoreEmulator(host: string): Promise<void> {
   }
 }
 
+const CONTENDERS = ['runner', 'daemon', 'rclone4', 'rclone8', 'raw4'] as const;
+type Contender = (typeof CONTENDERS)[number];
+
+/** The contenders BENCH_CONTENDERS and BENCH_BASELINES ask for; a name it does not know is an error. */
+function chosenContenders(): Set<Contender> {
+  const asked = (process.env.BENCH_CONTENDERS ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of asked) {
+    if (!(CONTENDERS as readonly string[]).includes(name)) throw new Error(`BENCH_CONTENDERS: ${JSON.stringify(name)} is not one of ${CONTENDERS.join(', ')}`);
+  }
+  const chosen = new Set<Contender>(asked.length ? (asked as Contender[]) : CONTENDERS);
+  if (process.env.BENCH_BASELINES === '0') for (const baseline of ['rclone4', 'rclone8', 'raw4'] as const) chosen.delete(baseline);
+  return chosen;
+}
+
 export async function runShapedBench(linkSetting: string): Promise<void> {
+  const contenders = chosenContenders();
   const links = (linkSetting === 'all' ? Object.keys(NAMED_LINKS) : linkSetting.split(/\s+/).filter(Boolean)).map((text) => ({ text, link: parseLink(text) }));
   const runs = Number(process.env.BENCH_RUNS ?? 1);
   const quick = process.env.BENCH_QUICK === '1';
@@ -143,25 +161,32 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
               if ((stack.gcs.requests.upload ?? 0) - before < scenario.clips) throw new Error(`${who}'s uploads did not reach the GCS test server`);
               return outcome;
             };
-            const run = await reachingGcs('the runner', () => runnerRun(env, timeline ? 'debug' : 'info'));
-            if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
-            figures.runner.push(run);
-            const s = run.stages;
-            process.stderr.write(`  runner (s from its first log line): job.start ${s.jobStart.toFixed(2)}, first clip ${s.firstClip.toFixed(2)}, last uploaded ${s.lastUploaded.toFixed(2)}, job.end ${s.jobEnd.toFixed(2)}; process ${run.seconds.toFixed(2)}\n`);
-            stages.push(s);
-            timelines.push(...run.timelines);
             load.push(loadavg()[0] as number);
-            await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
-            const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips));
-            figures.daemon.push(batch);
-            process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s\n`);
-            await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
+            if (contenders.has('runner')) {
+              const run = await reachingGcs('the runner', () => runnerRun(env, timeline ? 'debug' : 'info'));
+              if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
+              figures.runner.push(run);
+              const s = run.stages;
+              process.stderr.write(`  runner (s from its first log line): job.start ${s.jobStart.toFixed(2)}, first clip ${s.firstClip.toFixed(2)}, last uploaded ${s.lastUploaded.toFixed(2)}, job.end ${s.jobEnd.toFixed(2)}; process ${run.seconds.toFixed(2)}\n`);
+              stages.push(s);
+              timelines.push(...run.timelines);
+              await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
+            }
+            if (contenders.has('daemon')) {
+              const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips));
+              figures.daemon.push(batch);
+              process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s (main thread ${batch.mainThreadCpuSeconds.toFixed(2)}), ${batch.firestoreTransactions} Firestore transactions, peak RSS ${batch.peakRssMb.toFixed(0)} MB${batch.idleCpuMsPerSecond === undefined ? '' : `; idle afterwards ${batch.idleCpuMsPerSecond.toFixed(1)} CPU ms/s`}\n`);
+              await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
+            }
             for (const transfers of [4, 8] as const) {
+              if (!contenders.has(`rclone${transfers}`)) continue;
               figures[`rclone${transfers}`].push(await rcloneRun(dir, relay.gcsEndpoint, BUCKET, `rclone${transfers}-${tag}`, transfers));
               await stack.gcs.deleteObjects(BUCKET, `rclone${transfers}-${tag}/`);
             }
-            figures.raw4.push(await rawCopy(files, relay.gcsEndpoint, BUCKET, `raw-${tag}/`, 4));
-            await stack.gcs.deleteObjects(BUCKET, `raw-${tag}/`);
+            if (contenders.has('raw4')) {
+              figures.raw4.push(await rawCopy(files, relay.gcsEndpoint, BUCKET, `raw-${tag}/`, 4));
+              await stack.gcs.deleteObjects(BUCKET, `raw-${tag}/`);
+            }
           } finally {
             relay.stop();
           }
@@ -171,14 +196,14 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
           const value = utilisation(scenario, link, runsOf);
           return value === undefined ? '' : `${(value * 100).toFixed(0)}%`;
         };
-        const cpuPerClip = (runsOf: Array<{ cpuSeconds: number }>) => (median(runsOf.map((r) => r.cpuSeconds)) / scenario.clips).toFixed(3);
+        const cpuPerClip = (runsOf: Array<{ cpuSeconds: number }>) => (runsOf.length ? (median(runsOf.map((r) => r.cpuSeconds)) / scenario.clips).toFixed(3) : '');
         // The runner's upload phase alone (first clip started to last uploaded): the link while clips move,
         // without the process's start-up and exit, which a daemon pays once and not per run.
-        const phase = median(stages.map((s) => s.lastUploaded - s.firstClip));
-        const uploadPhase = `${(((scenario.clips * scenario.sizeBytes * 8) / (phase * link.rateBits)) * 100).toFixed(0)}%`;
+        const phase = stages.length ? median(stages.map((s) => s.lastUploaded - s.firstClip)) : undefined;
+        const uploadPhase = phase === undefined ? '' : `${(((scenario.clips * scenario.sizeBytes * 8) / (phase * link.rateBits)) * 100).toFixed(0)}%`;
         lines.push(`| ${describeLink(link)} | ${scenario.clips} x ${scenario.sizeBytes / MB} MB | ${load.map((l) => l.toFixed(1)).join(', ')} | ${pct(figures.runner)} | ${pct(figures.daemon)} | ${uploadPhase} | ${pct(figures.rclone4)} | ${pct(figures.rclone8)} | ${pct(figures.raw4)} | ${cpuPerClip(figures.runner)} | ${cpuPerClip(figures.daemon)} | ${cpuPerClip(figures.rclone4)} |`);
         const daemonMedian = (of: (batch: DaemonBatchFigures) => number) => median(figures.daemon.map(of)).toFixed(2);
-        notes.push(`- ${describeLink(link)}, ${scenario.clips} x ${scenario.sizeBytes / MB} MB: the daemon's first log line ${daemonMedian((b) => b.startupSeconds)} s after spawn, watch.due at ${daemonMedian((b) => b.dueAfterSeconds)} s, ${daemonMedian((b) => b.startupCpuSeconds)} CPU s by then`);
+        if (figures.daemon.length) notes.push(`- ${describeLink(link)}, ${scenario.clips} x ${scenario.sizeBytes / MB} MB: the daemon's first log line ${daemonMedian((b) => b.startupSeconds)} s after spawn, watch.due at ${daemonMedian((b) => b.dueAfterSeconds)} s, ${daemonMedian((b) => b.startupCpuSeconds)} CPU s by then`);
         const breakdown = timelines.length ? phaseBreakdown(timelines) : [];
         if (breakdown.length) {
           process.stdout.write(`\nwhere a clip's time goes (${describeLink(link)}, ${scenario.label}, median of ${timelines.length} clips, ms):\n`);
