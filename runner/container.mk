@@ -64,7 +64,7 @@ runner-stop:
 
 runner-local: build
 	@test -f $(ENV_FILE) || { echo "missing $(ENV_FILE): cp .env.example $(ENV_FILE) and edit it"; exit 2; }
-	node --env-file=$(ENV_FILE) runner/dist/cli.js daemon --watch
+	node --heap-growing-percent=300 --env-file=$(ENV_FILE) runner/dist/cli.js daemon --watch
 
 # Builds the image with podman through the targets above and runs it against the local stack (runner/test/container/
 # image.test.ts); where podman cannot, it skips and names the command that failed. BASE_IMAGE as above (default: the

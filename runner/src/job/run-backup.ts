@@ -45,7 +45,10 @@ export interface BackupSettings {
   cameraConcurrency: number;
   /** Clip uploads in flight at once, across all cameras. */
   uploadConcurrency: number;
-  /** Least time between two state transactions of one camera while its clips land (default 1 s). */
+  /**
+   * Least time between two state transactions of one camera while its clips land (default 5 s). Each costs 12-20 ms
+   * of CPU; at 1 s a slow link's batch made one a clip (docs/benchmarks.md, "Small-clip CPU on slow links").
+   */
   stateWriteIntervalMs?: number;
   plan: PlanSettings;
   objectPrefix: string;
@@ -114,7 +117,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     signal: controller.signal,
     tally,
     uploads: new Limiter(settings.uploadConcurrency),
-    stateWriteIntervalMs: settings.stateWriteIntervalMs ?? 1000,
+    stateWriteIntervalMs: settings.stateWriteIntervalMs ?? 5000,
     destination: settings.destination ?? 'the configured bucket',
     stop,
   };

@@ -62,7 +62,7 @@ describe('runner/Dockerfile', () => {
   });
 
   it('defaults to the daemon and has a health check', () => {
-    assert.equal(all('ENTRYPOINT')[0]?.args, '["node", "runner/dist/cli.js"]');
+    assert.equal(all('ENTRYPOINT')[0]?.args, '["node", "--heap-growing-percent=300", "runner/dist/cli.js"]');
     assert.equal(all('CMD')[0]?.args, '["daemon", "--watch"]');
     assert.match(all('HEALTHCHECK')[0]?.args ?? '', /runner\/healthcheck\.mjs/);
   });
