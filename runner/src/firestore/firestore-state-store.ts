@@ -156,7 +156,6 @@ export class FirestoreStateStore implements StateStore {
         // Only the runner's own fields are replaced: anything else in the document (a note, another tool's field)
         // stays as it is.
         const bound = { ...outcome.write, bucket: outcome.write.bucket ?? this.options.bucket };
-        this.version = undefined;
         this.version = await writeIfUnchanged(this.db, this.ref, base, encodeSiteState(fitToBudget(bound)));
         return outcome.result;
       } catch (error) {

@@ -121,7 +121,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     destination: settings.destination ?? 'the configured bucket',
     stop,
   };
-  /** The result `finish` made; the run's record (in `finally`, after it) adds the state it wrote. */
+  /** The result `finish` made; `finally` adds the state the run's record wrote. */
   let ended: RunResult | undefined;
   const finish = (status: RunStatus, summary = summaryLine(tally.counts, clock() - startedAt)): RunResult => {
     const durationMs = clock() - startedAt;
@@ -139,7 +139,7 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
   const listedIds: string[] = [];
   /** The cameras' last watermark advances, stored with the run's record. */
   const finals: FinalAdvance[] = [];
-  /** The state the run's record wrote; set once the run has ended under its lease. */
+  /** The run's record, once started under the lease: what it wrote, or undefined if it failed. */
   let ending: Promise<SiteState | undefined> | undefined;
   /** Records the run (with the last advances) and frees the lease, once; what the record wrote, if it did. */
   const endUnderLease = (): Promise<SiteState | undefined> => {
@@ -214,15 +214,13 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
         logger.error({ event: 'camera.failed', cameraId: listing.camera.id, err: String(error) }, `camera ${listing.camera.name} failed`);
       }
     });
-    // The record stores the cameras' last advances: the run's status counts a failure to store them.
-    const recorded = await endUnderLease();
-    const result = finish(endStatus(controller.signal, tally.counts));
-    result.state = recorded;
-    return result;
+    // The record stores the cameras' last advances before the status is made: it counts a failure to store them.
+    await endUnderLease();
+    return finish(endStatus(controller.signal, tally.counts));
   } finally {
     settings.signal?.removeEventListener('abort', onOuterAbort);
     const recorded = await endUnderLease();
-    if (ended && ended.state === undefined) ended.state = recorded;
+    if (ended) ended.state = recorded;
   }
 }
 

@@ -3,8 +3,9 @@
 // The watermark passes a clip only once every earlier clip of the window has landed (advanceOverLanded), and a
 // landed clip is always recorded (its id) before or with the watermark that passes it. Between two transactions
 // it waits `minIntervalMs` (the run's default: 5 s): each costs CPU and is billed, Firestore sustains about one
-// write per second to a document, and clips that landed in the meantime only ride along with the next one. Once every clip has an outcome, nothing
-// more is written here: `finish` hands what is left to the run, which writes it with its record.
+// write per second to a document, and clips that landed in the meantime only ride along with the next one. Once
+// every clip has an outcome, nothing more is written here: `finish` hands what is left to the run, which writes it
+// with its record.
 import { clipEnd } from '../core/clip-time.js';
 import type { Clip } from '../core/ports.js';
 import { advanceOverLanded, type ClipOutcome } from '../core/watermark.js';
