@@ -78,8 +78,11 @@ export interface ClipSink {
   /**
    * Stores the object only if no object of that name exists (never overwrites). `open` is called once per
    * attempt: a consumed stream cannot be replayed, so a retry fetches the bytes again.
+   * With `ready`, the upload may send its bytes at once but must not create the object before `ready` resolves:
+   * it holds back its last bytes until then. If `ready` rejects, the upload creates nothing and fails with its
+   * error (the run's lease, taken while the first uploads start: run-backup.ts).
    */
-  putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, phases?: UploadPhaseRecorder): Promise<PutResult>;
+  putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, phases?: UploadPhaseRecorder, ready?: Promise<void>): Promise<PutResult>;
 }
 
 /**

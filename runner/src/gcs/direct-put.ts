@@ -54,6 +54,8 @@ export interface SessionPut {
   throttle?: UploadThrottle | undefined;
   /** Marks the source's first and last byte, and when each request was sent and its answer began. */
   timeline?: UploadPhaseRecorder | undefined;
+  /** The final request (the only one that can create the object) waits for this; if it rejects, it is never sent. */
+  ready?: Promise<void> | undefined;
 }
 
 interface Sent {
@@ -146,6 +148,7 @@ export async function putToSession(put: SessionPut): Promise<number> {
 async function finish(url: URL, put: SessionPut, reader: SourceReader, offset: number, tail: { chunks: Buffer[]; length: number }): Promise<number> {
   const total = offset + tail.length;
   const crc32c = reader.crc.toString();
+  if (put.ready) await put.ready;
   const range = tail.length === 0 ? `bytes */${total}` : `bytes ${offset}-${total - 1}/${total}`;
   const { answer, bodyError } = await sendRequest(url, put, { 'Content-Length': tail.length, 'Content-Range': range, 'X-Goog-Hash': `crc32c=${crc32c}` }, tail.chunks);
   if (bodyError) throw bodyError; // cannot happen from memory, but never count a failed body as sent

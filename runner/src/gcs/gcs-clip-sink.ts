@@ -121,21 +121,23 @@ export class GcsClipSink implements ClipSink {
     this.smallUploads.destroy();
   }
 
-  async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, phases?: UploadPhaseRecorder): Promise<PutResult> {
+  async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, phases?: UploadPhaseRecorder, ready?: Promise<void>): Promise<PutResult> {
+    let refused = false; // `ready` rejected: final, never retried
+    ready?.catch(() => (refused = true));
     const timeline: UploadPhaseRecorder = phases ?? { mark: () => {} };
     for (let attempt = 1; ; attempt += 1) {
       signal?.throwIfAborted();
       try {
         const clip = await openSource(open);
         timeline.mark('sourceOpened');
-        const bytes = await this.attempt(object, clip, signal, timeline);
+        const bytes = await this.attempt(object, clip, signal, timeline, ready);
         timeline.mark('done');
         return { outcome: 'created', bytes, attempts: attempt };
       } catch (error) {
         // Only GCS's answer to our ifGenerationMatch=0: an object under the clip's name, created only with the
         // clip's verified bytes (the CRC32C goes with every upload).
         if (isGcsPreconditionFailed(error)) return { outcome: 'exists', bytes: 0, attempts: attempt };
-        if (attempt >= this.options.maxAttempts || !isRetryable(error, signal)) {
+        if (refused || attempt >= this.options.maxAttempts || !isRetryable(error, signal)) {
           throw new Error(`upload of ${object.name} failed after ${attempt} attempt(s): ${describe(error)}`, { cause: error });
         }
         const delayMs = backoffDelay(attempt, this.options.baseBackoffMs);
@@ -145,9 +147,9 @@ export class GcsClipSink implements ClipSink {
     }
   }
 
-  private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadPhaseRecorder): Promise<number> {
+  private async attempt(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadPhaseRecorder, ready: Promise<void> | undefined): Promise<number> {
     const size = clip.size ?? object.size;
-    if (size !== undefined && size < this.options.resumableThresholdBytes) return this.postSmall(object, clip, signal, timeline);
+    if (size !== undefined && size < this.options.resumableThresholdBytes) return this.postSmall(object, clip, signal, timeline, ready);
     const file = this.bucket.file(object.name);
     // The session's requests go through an agent of this attempt's own, closed when the attempt ends (see
     // attempt-agent.ts; found by the fault harness: a Scrypted restart mid-upload kept the runner from exiting).
@@ -163,7 +165,7 @@ export class GcsClipSink implements ClipSink {
       timeline.mark('sessionOpened');
       return await putToSession({
         sessionUri, source: clip.stream, size, chunkBytes: this.options.chunkSizeBytes, agent: attemptSockets.agent,
-        what: this.describeObject(object), objectName: object.name, signal, throttle: this.throttle, timeline,
+        what: this.describeObject(object), objectName: object.name, signal, throttle: this.throttle, timeline, ready,
       });
     } finally {
       attemptSockets.close();
@@ -176,7 +178,7 @@ export class GcsClipSink implements ClipSink {
   }
 
   /** Below the threshold: the clip in memory, then one multipart request (multipart-post.ts). */
-  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadPhaseRecorder): Promise<number> {
+  private async postSmall(object: ObjectDescription, clip: ClipStream, signal: AbortSignal | undefined, timeline: UploadPhaseRecorder, ready: Promise<void> | undefined): Promise<number> {
     const { chunks, bytes, crc32c } = await readBounded(clip, this.options.resumableThresholdBytes, timeline);
     signal?.throwIfAborted();
     const endpoint = this.storage.apiEndpoint;
@@ -185,7 +187,7 @@ export class GcsClipSink implements ClipSink {
     const headers = useAuth ? { ...(await this.storage.authClient.getRequestHeaders(endpoint)) } : {};
     await postMultipart({
       endpoint, bucket: this.options.bucket, name: object.name, contentType: object.contentType, metadata: object.metadata,
-      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object), throttle: this.throttle, timeline,
+      chunks, bytes, crc32c, headers, agent: this.smallUploads, signal, what: this.describeObject(object), throttle: this.throttle, timeline, ready,
     });
     return bytes;
   }

@@ -9,7 +9,7 @@
 // object is checked once more (upload-answer.ts).
 import { randomBytes } from 'node:crypto';
 import type { UploadPhaseRecorder } from '../core/ports.js';
-import { request as httpRequest, type Agent, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type Agent, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -38,6 +38,11 @@ export interface MultipartPost {
   throttle?: UploadThrottle | undefined;
   /** Marks when the request was sent and its answer began. */
   timeline?: UploadPhaseRecorder | undefined;
+  /**
+   * The body's closing delimiter (its last bytes) waits for this: GCS creates nothing from a body that has not
+   * reached its Content-Length. If it rejects, the request is destroyed and nothing is created.
+   */
+  ready?: Promise<void> | undefined;
 }
 
 export function multipartUrl(endpoint: string, bucket: string, name: string): URL {
@@ -75,14 +80,34 @@ export async function postMultipart(upload: MultipartPost): Promise<void> {
     });
     request.once('error', reject);
   });
+  const { ready } = upload;
+  if (ready) answered.catch(() => {}); // awaited after the wait; a failure meanwhile is reported then
   if (upload.throttle) {
     // Through the shared cap; a failed body destroys the request, whose error the answer's promise carries.
-    pipeline(Readable.from([preamble, ...upload.chunks, closing]), upload.throttle.transform(), request).catch(() => {});
+    const body = async function* () {
+      yield preamble;
+      yield* upload.chunks;
+      if (ready) await ready;
+      yield closing;
+    };
+    pipeline(Readable.from(body()), upload.throttle.transform(), request).catch(() => {});
   } else {
     request.write(preamble);
     for (const chunk of upload.chunks) request.write(chunk);
+    if (ready) await holdBack(request, ready);
     request.end(closing);
   }
+  if (ready) await ready; // its rejection (after the throttled body failed on it) says why, not the socket's echo
   const answer = await readAnswer(await answered);
   createdObject(answer, upload.what, { crc32c: upload.crc32c, bytes: upload.bytes, objectName: upload.name, hashSent: true });
+}
+
+/** Waits for `ready` with the body's last bytes unsent; if it rejects, destroys the request (no object) and throws. */
+async function holdBack(request: ClientRequest, ready: Promise<void>): Promise<void> {
+  try {
+    await ready;
+  } catch (error) {
+    request.destroy();
+    throw error;
+  }
 }

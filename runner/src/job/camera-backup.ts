@@ -39,6 +39,11 @@ export interface CameraBackupContext {
   destination: string;
   /** Ends the run at once for a cause no other clip can escape (e.g. a missing bucket), with one message. */
   stop(reason: string): void;
+  /**
+   * Uploads started before the run's lease is confirmed (run-backup.ts): no object is created and no outcome
+   * counted until this resolves; when it rejects, `signal` is aborted first, so the clip counts as abandoned.
+   */
+  leaseGate?: Promise<void> | undefined;
 }
 
 /** A camera's clips as listed at `listedAt`, over a window wide enough for any state at least as new as the one used. */
@@ -180,11 +185,13 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
         // Once the state cannot be written, uploading more would only be undone by the next run's retries.
         if (context.signal.aborted || advancer.failed) return;
         const landed = await uploadClip(camera, clip, planned.stored, context, log, timelines);
+        if (landed === 'unleased') return; // no outcome: nothing may be written without the lease
         if (landed && landed !== true) recovery = addToBatch(recovery, landed.recoveryMs, landed.at);
         advancer.record(clip, landed ? 'landed' : 'failed');
       }),
     ),
   );
+  if (await leaseRefused(context)) return undefined;
   const stateFailed = (error: unknown) => {
     // The clips are in the bucket: not failed clips. The state does not record them yet, so the next run finds
     // them "already in the bucket" and moves the watermark over them. The run still ends incomplete (exit 1).
@@ -224,7 +231,7 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
  */
 async function uploadClip(
   camera: Camera, clip: Clip, stored: CameraState | undefined, context: CameraBackupContext, log: Logger, timelines: ClipTimelines,
-): Promise<boolean | { recoveryMs: number; at: number }> {
+): Promise<boolean | { recoveryMs: number; at: number } | 'unleased'> {
   const { source, sink, clock, tally, signal, state } = context;
   const mismatch = openMismatch(stored, clip.id);
   const ownName = objectName(camera, clip, context.objectPrefix, context.siteId);
@@ -238,7 +245,10 @@ async function uploadClip(
       () => source.openClip(camera, clip, signal),
       signal,
       phases,
+      context.leaseGate,
     );
+    // An answer that came before the lease (an object already there, say) counts only under it.
+    await context.leaseGate;
     const seconds = Math.max(0.001, (clock() - started) / 1000);
     timelines.uploaded(clip.id, result.bytes);
     if (mismatch) {
@@ -265,6 +275,8 @@ async function uploadClip(
     );
     return { recoveryMs, at };
   } catch (error) {
+    // Nothing is counted or recorded before the lease; without it, the clip is left to the run that plans again.
+    if (await leaseRefused(context)) return 'unleased';
     if (isUnsupportedClipError(error)) {
       tally.add({ unsupported: 1 });
       log.error({ event: 'clip.unsupported', clipId: clip.id, err: describeError(error) }, `cannot back up ${name}: ${describeError(error)}`);
@@ -295,6 +307,11 @@ async function uploadClip(
     log.error({ event: 'clip.failed', clipId: clip.id, object: name, err: describeError(error) }, `failed: ${name}`);
     return false;
   }
+}
+
+/** True when the uploads started before the lease (context.leaseGate) may not count: the run did not get it as planned. */
+async function leaseRefused(context: CameraBackupContext): Promise<boolean> {
+  return context.leaseGate ? context.leaseGate.then(() => false, () => true) : false;
 }
 
 /** Records an object stored with the wrong bytes, so no later run counts the clip as backed up by its name. */

@@ -4,7 +4,8 @@
 // its clips land, and end with one transaction that stores the cameras' last advances, the run's counters and
 // the lease's release. A run with nothing new makes one state transaction (the read) and no GCS request. The
 // watch, which saw work due and holds the state, starts a run without the read and with the lease taken while
-// Scrypted lists.
+// Scrypted lists, and starts the uploads before the lease's answer, creating nothing until it has it
+// (uploads-ahead.ts).
 import type { PlanSettings } from '../core/clip-plan.js';
 import { DEFAULT_SITE_ID } from '../core/object-name.js';
 import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../core/ports.js';
@@ -15,6 +16,7 @@ import { backupCamera, hasWork, type FinalAdvance, listCamera, planCamera, repor
 import { keepLease } from './lease-keeper.js';
 import { Limiter } from './limiter.js';
 import { runBounded } from './pool.js';
+import { startUploadsAhead } from './uploads-ahead.js';
 import { warnSharedFolders } from './folder-hint.js';
 import { isComplete, RunTally, summaryLine, type RunCounts } from './tally.js';
 
@@ -191,10 +193,20 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       return finish(endStatus(controller.signal, tally.counts));
     }
 
-    const lease = await (early ?? takeLease());
+    // While the lease's write crosses the uplink, the cameras the known state holds start uploading against it,
+    // creating nothing until the lease is had on that same state (uploads-ahead.ts).
+    const aheadPlans = early ? firstPlans.filter((planned) => seen.cameras.has(planned.listing.camera.id) && hasWork(planned)) : [];
+    const ahead = aheadPlans.length > 0 ? startUploadsAhead(aheadPlans, seen, context, settings.cameraConcurrency) : undefined;
+    const lease = await (early ?? takeLease()).catch(async (error: unknown) => {
+      ahead?.refuse('the lease could not be taken');
+      await ahead?.done;
+      throw error;
+    });
     if (!lease.acquired) {
       const until = isoOrRaw(lease.heldBy.expiresAt);
       const summary = `another runner (${lease.heldBy.owner}) holds the lease until ${until}: nothing to do`;
+      ahead?.refuse(summary);
+      await ahead?.done;
       logger.info({ event: 'job.lease_held', heldBy: lease.heldBy }, summary);
       return finish('lease-held', summary);
     }
@@ -203,7 +215,17 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
     // it since the first read.
     const site = lease.state;
     if (site.found && !seen.found) reportRepairs(site, logger);
-    await runBounded(listings, settings.cameraConcurrency, async (listing) => {
+    let started: ReadonlySet<string> = new Set();
+    if (ahead?.plannedOn(site)) {
+      ahead.open();
+      started = ahead.cameraIds;
+      logger.debug({ event: 'job.uploads_ahead', cameras: started.size }, 'the lease was had on the state the uploads started on: they go on');
+    } else if (ahead) {
+      ahead.refuse('the state changed since this runner last wrote it');
+      await ahead.done;
+      logger.info({ event: 'job.replanned', cameras: ahead.cameraIds.size }, 'the state changed since this runner last wrote it: its uploads started ahead of the lease were stopped (nothing created) and are planned again');
+    }
+    await runBounded(listings.filter((listing) => !started.has(listing.camera.id)), settings.cameraConcurrency, async (listing) => {
       const planned = planCamera(listing, site.cameras.get(listing.camera.id), settings.backfillMs, settings.plan);
       reportPlan(planned, context);
       try {
@@ -214,6 +236,11 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
         logger.error({ event: 'camera.failed', cameraId: listing.camera.id, err: String(error) }, `camera ${listing.camera.name} failed`);
       }
     });
+    if (started.size > 0 && ahead) {
+      const head = await ahead.done;
+      tally.add(head.tally.counts);
+      finals.push(...head.finals);
+    }
     // The record stores the cameras' last advances before the status is made: it counts a failure to store them.
     await endUnderLease();
     return finish(endStatus(controller.signal, tally.counts));

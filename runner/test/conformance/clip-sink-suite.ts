@@ -89,6 +89,43 @@ export function clipSinkConformance(name: string, setup: () => Promise<ClipSinkF
       assert.equal(await fixture.readBack('cam/short.mp4'), undefined);
     });
 
+    /** A clip whose stream says when its last byte was read; and a `ready` the test settles. */
+    function held(bytes: Buffer) {
+      let consumed!: () => void;
+      const allRead = new Promise<void>((resolve) => (consumed = resolve));
+      const open = async (): Promise<ClipStream> => {
+        const clip = await clipOf(bytes)();
+        clip.stream.once('end', consumed);
+        return clip;
+      };
+      let settle!: { resolve: () => void; reject: (error: Error) => void };
+      const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      return { open, allRead, ready, settle };
+    }
+
+    for (const [label, size] of [['small', sizes.small], ['large', sizes.large]] as const) {
+      it(`with \`ready\` pending, a ${label} clip is read whole but creates no object until it resolves`, async () => {
+        const bytes = randomBytes(size);
+        const clip = held(bytes);
+        const put = fixture.sink.putIfAbsent(describeObject(`cam/held-${label}.mp4`), clip.open, undefined, undefined, clip.ready);
+        await clip.allRead;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.equal(await fixture.readBack(`cam/held-${label}.mp4`), undefined, 'no object before ready');
+        clip.settle.resolve();
+        assert.equal((await put).outcome, 'created');
+        assert.equal(sha((await fixture.readBack(`cam/held-${label}.mp4`))?.bytes ?? Buffer.alloc(0)), sha(bytes));
+      });
+
+      it(`when \`ready\` rejects, a ${label} clip's upload fails with its error and leaves no object`, async () => {
+        const clip = held(randomBytes(size));
+        const put = fixture.sink.putIfAbsent(describeObject(`cam/refused-${label}.mp4`), clip.open, undefined, undefined, clip.ready);
+        await clip.allRead;
+        clip.settle.reject(new Error('no lease (injected)'));
+        await assert.rejects(put, /no lease \(injected\)/);
+        assert.equal(await fixture.readBack(`cam/refused-${label}.mp4`), undefined);
+      });
+    }
+
     it('leaves no object when the upload is aborted', async () => {
       const controller = new AbortController();
       const bytes = randomBytes(sizes.large);

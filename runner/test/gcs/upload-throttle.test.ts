@@ -147,6 +147,32 @@ describe('the cap through the real sink (GCS test server)', () => {
     }
   });
 
+  it('a small clip through the cap with `ready` held creates no object until it resolves, and none when it rejects', async () => {
+    const bucket = await freshBucket(server.endpoint, 'throttle-ready');
+    const sink = createGcsClipSink(testSinkOptions(server.endpoint, bucket, { uploadLimit: parseUploadLimit('100M'), resumableThresholdBytes: 100_000 }));
+    const gate = () => {
+      let settle!: { resolve: () => void; reject: (error: Error) => void };
+      const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      return { ready, settle };
+    };
+    const put = (name: string, bytes: Buffer, ready: Promise<void>) => sink.putIfAbsent({ name, contentType: 'video/mp4', metadata: {}, size: undefined }, clip(bytes, true), undefined, undefined, ready);
+    const held = gate();
+    const bytes = randomBytes(60_000);
+    const landing = put('cam/held.mp4', bytes, held.ready);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(await server.readObject(bucket, 'cam/held.mp4'), undefined, 'no object before ready');
+    held.settle.resolve();
+    assert.equal((await landing).outcome, 'created');
+    assert.ok((await server.readObject(bucket, 'cam/held.mp4'))?.bytes.equals(bytes));
+    const refused = gate();
+    const failing = put('cam/refused.mp4', randomBytes(60_000), refused.ready);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    refused.settle.reject(new Error('no lease (injected)'));
+    await assert.rejects(failing, /no lease \(injected\)/);
+    assert.equal(await server.readObject(bucket, 'cam/refused.mp4'), undefined);
+    sink.close();
+  });
+
   it('on the real clock, 1 MiB through a 1 MiB/s cap takes at least about a second (a lower bound only)', async () => {
     const bucket = await freshBucket(server.endpoint, 'throttle-real');
     const sink = createGcsClipSink(testSinkOptions(server.endpoint, bucket, { uploadLimit: parseUploadLimit('1M'), resumableThresholdBytes: 100_000 }));

@@ -125,6 +125,78 @@ describe("a run's state work", () => {
     assert.ok(!w.calls.includes('read'), w.calls.join(', '));
   });
 
+  /** A state that holds both cameras, their watermarks before every clip: what the watch's last write returned. */
+  async function knownCameras(w: ReturnType<typeof world>): Promise<SiteState> {
+    const cameras = [{ cameraId: 'f', name: 'Front' }, { cameraId: 'b', name: 'Back' }].map((c) => ({ ...c, lastTimestamp: NOW - 60 * MIN, at: NOW }));
+    await w.state.acquireLease('setup', MIN, NOW, cameras);
+    await w.state.recordRun({ startedAt: NOW, finishedAt: NOW, uploaded: 0, existing: 0, failed: 0, bytes: 0 }, [], 'setup');
+    const known = await w.state.read();
+    w.calls.length = 0;
+    return known;
+  }
+
+  /** The lease's answer waits until `uploads` puts have started; what the bucket held at that moment. */
+  function leaseAfterUploadsStart(w: ReturnType<typeof world>, uploads: number): { objectsWhenAnswered: () => number | undefined } {
+    const acquireLease = w.state.acquireLease.bind(w.state);
+    let objects: number | undefined;
+    w.state.acquireLease = async (...args) => {
+      for (let waited = 0; w.sink.puts < uploads; waited += 1) {
+        if (waited > 1000) throw new Error(`only ${w.sink.puts} uploads started before the lease's answer`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      objects = w.sink.objects.size;
+      return acquireLease(...args);
+    };
+    return { objectsWhenAnswered: () => objects };
+  }
+
+  it('with work due and the state in hand, uploads start before the lease answers and create nothing until it does', async () => {
+    const w = world();
+    const known = await knownCameras(w);
+    const lease = leaseAfterUploadsStart(w, 3);
+    const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
+    assert.equal(lease.objectsWhenAnswered(), 0, 'three uploads had started, none had created its object');
+    assert.deepEqual(
+      { status: result.status, uploaded: result.counts.uploaded, planned: result.counts.planned, abandoned: result.counts.abandoned, objects: w.sink.objects.size },
+      { status: 'complete', uploaded: 5, planned: 5, abandoned: 0, objects: 5 },
+    );
+    const site = await w.state.read();
+    assert.deepEqual({ f: site.cameras.get('f')?.lastTimestamp, b: site.cameras.get('b')?.lastTimestamp, lease: site.lease }, { f: NOW - 29 * MIN, b: NOW - 19 * MIN, lease: undefined });
+  });
+
+  it('uploads started ahead of a lease another runner holds create no object and write no state', async () => {
+    const w = world();
+    const known = await knownCameras(w);
+    await w.state.acquireLease('other-runner', 60 * MIN, NOW);
+    w.calls.length = 0;
+    leaseAfterUploadsStart(w, 3);
+    const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
+    assert.equal(result.status, 'lease-held');
+    assert.equal(w.sink.objects.size, 0);
+    assert.deepEqual(w.calls, ['acquireLease'], 'no advance, no record');
+    assert.equal((await w.state.read()).lease?.owner, 'other-runner');
+  });
+
+  it('when the state changed since the watch\'s last write, the uploads started on it are stopped and the cameras planned again', async () => {
+    const w = world();
+    const known = await knownCameras(w);
+    // Another runner stored Front's first clip meanwhile.
+    await w.state.advanceCamera({ cameraId: 'f', name: 'Front', lastTimestamp: NOW - 49 * MIN, landed: new Map([['f1', NOW - 49 * MIN]]), forgetBefore: NOW - 120 * MIN, at: NOW });
+    w.calls.length = 0;
+    const lease = leaseAfterUploadsStart(w, 3);
+    const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
+    assert.equal(lease.objectsWhenAnswered(), 0);
+    assert.ok(w.lines.some((line) => line.event === 'job.replanned'));
+    assert.deepEqual(
+      { status: result.status, uploaded: result.counts.uploaded, planned: result.counts.planned, abandoned: result.counts.abandoned, failed: result.counts.failed },
+      { status: 'complete', uploaded: 4, planned: 4, abandoned: 0, failed: 0 },
+      'counted as planned on the lease\'s state: Front\'s first clip is not planned again',
+    );
+    assert.deepEqual([...w.sink.objects.keys()].filter((name) => name.includes('f1')), [], 'the clip the other runner stored was not created again');
+    const site = await w.state.read();
+    assert.deepEqual({ f: site.cameras.get('f')?.lastTimestamp, b: site.cameras.get('b')?.lastTimestamp }, { f: NOW - 29 * MIN, b: NOW - 19 * MIN });
+  });
+
   it('with work due but nothing to do after all, the record frees the lease the run took', async () => {
     const w = world();
     await runBackup(w, settings());

@@ -24,7 +24,7 @@ export class MemoryClipSink implements ClipSink {
     this.failures = count;
   }
 
-  async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal): Promise<PutResult> {
+  async putIfAbsent(object: ObjectDescription, open: () => Promise<ClipStream>, signal?: AbortSignal, _phases?: unknown, ready?: Promise<void>): Promise<PutResult> {
     this.puts += 1;
     if (this.objects.has(object.name)) return { outcome: 'exists', bytes: 0, attempts: 1 };
     const clip = await open();
@@ -35,6 +35,9 @@ export class MemoryClipSink implements ClipSink {
     }
     const bytes = Buffer.concat(chunks);
     if (clip.size !== undefined && bytes.length !== clip.size) throw new Error(`source ended after ${bytes.length} of ${clip.size} bytes`);
+    // As the GCS sink holds back its last bytes: nothing is stored before `ready`, nothing at all if it rejects.
+    if (ready) await ready;
+    signal?.throwIfAborted();
     if (this.failures > 0) {
       this.failures -= 1;
       throw new Error('upload failed (injected)');

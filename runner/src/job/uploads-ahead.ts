@@ -1,0 +1,60 @@
+// The uploads a watch run starts while its lease's write is still crossing the uplink (docs/watch.md, "Uploads
+// ahead of the lease"). They are planned against the state the watch's last write returned, and send their
+// bytes at once, but hold back their last bytes (no object exists before a request's body is complete) and count
+// nothing until the lease is had on that same state: `open` lets them finish. `refuse` (the lease is another
+// runner's, or the state changed since that write) aborts them: their requests are destroyed unfinished, so no
+// object is created, nothing is counted and no state is written; the run plans those cameras again.
+import { isDeepStrictEqual } from 'node:util';
+import type { SiteState } from '../core/ports.js';
+import { backupCamera, reportPlan, type CameraBackupContext, type FinalAdvance, type PlannedCamera } from './camera-backup.js';
+import { runBounded } from './pool.js';
+import { RunTally } from './tally.js';
+
+export interface UploadsAhead {
+  /** The cameras whose uploads started. */
+  readonly cameraIds: ReadonlySet<string>;
+  /** Whether the state the lease was taken on holds these cameras exactly as they were planned on. */
+  plannedOn(site: SiteState): boolean;
+  /** The lease is had on that state: the uploads may create their objects and count. */
+  open(): void;
+  /** The lease is not had, or not on that state: the uploads create nothing and count nothing. */
+  refuse(reason: string): void;
+  /** Settles once every started upload ended (after `open` or `refuse`): the counts and the cameras' last advances. */
+  readonly done: Promise<{ tally: RunTally; finals: FinalAdvance[] }>;
+}
+
+export function startUploadsAhead(planned: PlannedCamera[], seen: SiteState, context: CameraBackupContext, cameraConcurrency: number): UploadsAhead {
+  const tally = new RunTally();
+  const stop = new AbortController();
+  let open!: () => void;
+  let refuse!: (error: Error) => void;
+  const leaseGate = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    refuse = reject;
+  });
+  leaseGate.catch(() => undefined); // the uploads read it; a refusal is no error of this promise's own
+  const ahead: CameraBackupContext = { ...context, tally, leaseGate, signal: AbortSignal.any([context.signal, stop.signal]) };
+  const finals: FinalAdvance[] = [];
+  const done = runBounded(planned, cameraConcurrency, async (camera) => {
+    reportPlan(camera, ahead);
+    try {
+      const last = await backupCamera(camera, ahead);
+      if (last) finals.push(last);
+    } catch (error) {
+      tally.add({ failed: 1 });
+      context.logger.error({ event: 'camera.failed', cameraId: camera.listing.camera.id, err: String(error) }, `camera ${camera.listing.camera.name} failed`);
+    }
+  }).then(() => ({ tally, finals }));
+  const cameraIds = new Set(planned.map((camera) => camera.listing.camera.id));
+  return {
+    cameraIds,
+    plannedOn: (site) => [...cameraIds].every((id) => isDeepStrictEqual(seen.cameras.get(id), site.cameras.get(id))),
+    open,
+    refuse: (reason) => {
+      const error = new Error(`uploads started ahead of the lease were stopped: ${reason}`);
+      stop.abort(error); // first: the uploads' own signal, so none of them is retried or counted
+      refuse(error);
+    },
+    done,
+  };
+}
