@@ -9,7 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
-import { rawCopy, rawCopyViaScrypted, rcloneRun, runnerRun, type RunnerFigures } from './contenders.js';
+import { rawCopy, rawCopyViaScrypted, rcloneRun, runnerDaemonBatch, runnerRun, type DaemonBatchFigures, type RunnerFigures } from './contenders.js';
+import { seedKnownCamera } from './seed-known-camera.js';
 import { median, type Measurement } from './measured-process.js';
 import { prepare, scenarios, type Scenario } from './scenarios.js';
 
@@ -34,6 +35,12 @@ const SETTINGS = Object.fromEntries((process.env.BENCH_RUNNER_SETTINGS ?? '').sp
 const now = Date.now();
 /** BENCH_BASELINES=0: the runner alone (no rclone, no raw copies), to compare versions of the runner quickly. */
 const BASELINES = process.env.BENCH_BASELINES !== '0';
+/**
+ * BENCH_DAEMON=0: no daemon batch. Otherwise the throughput scenarios also time one batch of a resident `daemon
+ * --watch` (what the container runs), its camera already in the state (seed-known-camera.ts): its CPU is the
+ * clips' alone, with no process start-up in it.
+ */
+const DAEMON = process.env.BENCH_DAEMON !== '0';
 /** BENCH_ONLY=small,large runs only those scenarios (for tuning). */
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 const list = scenarios(QUICK, !QUICK && totalmem() > 8 * 2 ** 30).filter((s) => only.length === 0 || only.includes(s.key));
@@ -45,6 +52,7 @@ const gcsRequests = () => Object.values(stack.gcs.requests).reduce((sum, n) => s
 interface Row {
   scenario: Scenario;
   runner: RunnerFigures[];
+  daemon: DaemonBatchFigures[];
   noop: Array<RunnerFigures & { gcsRequests: number }>;
   rclone: Measurement[];
   raw: Measurement[];
@@ -52,7 +60,7 @@ interface Row {
 }
 
 async function measure(scenario: Scenario, files: string[], dir: string): Promise<Row> {
-  const row: Row = { scenario, runner: [], noop: [], rclone: [], raw: [], rawViaScrypted: [] };
+  const row: Row = { scenario, runner: [], daemon: [], noop: [], rclone: [], raw: [], rawViaScrypted: [] };
   for (let rep = 1; rep <= RUNS; rep++) {
     const tag = `${scenario.key}-${rep}-${now}`;
     const env = { ...stack.env, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, UPLOAD_CONCURRENCY: String(CONCURRENCY), ...SETTINGS };
@@ -65,6 +73,13 @@ async function measure(scenario: Scenario, files: string[], dir: string): Promis
       row.noop.push({ ...noop, gcsRequests: gcsRequests() - before });
     }
     await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
+    if (scenario.noop && DAEMON) {
+      const daemonEnv = { ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` };
+      // The scenario's clips start 24 h before `now` (scenarios.ts): the seeded watermark is a minute before the first.
+      await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, now - 24 * 3_600_000 - 60_000);
+      row.daemon.push(await runnerDaemonBatch(daemonEnv, scenario.clips));
+      await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
+    }
     if (scenario.baselines && BASELINES) {
       row.rclone.push(await rcloneRun(dir, stack.gcs.endpoint, BUCKET, `rclone-${tag}`, CONCURRENCY));
       await stack.gcs.deleteObjects(BUCKET, `rclone-${tag}/`);
@@ -73,7 +88,8 @@ async function measure(scenario: Scenario, files: string[], dir: string): Promis
       row.rawViaScrypted.push(await rawCopyViaScrypted(stack.env, files.map((_, i) => `${scenario.key}-${i}`), `rawvia-${tag}/`, CONCURRENCY));
       await stack.gcs.deleteObjects(BUCKET, `rawvia-${tag}/`);
     }
-    process.stderr.write(`  ${scenario.key} run ${rep}/${RUNS}: runner ${run.seconds.toFixed(2)} s\n`);
+    const batch = row.daemon.at(-1);
+    process.stderr.write(`  ${scenario.key} run ${rep}/${RUNS}: runner ${run.seconds.toFixed(2)} s${batch ? `; daemon batch ${batch.seconds.toFixed(2)} s, ${batch.cpuSeconds.toFixed(2)} CPU s` : ''}\n`);
   }
   return row;
 }
@@ -100,7 +116,8 @@ const movingCpu = (runner: Measurement[], noop: Measurement[]) => {
   const [all, fixed] = [cpuOf(runner), cpuOf(noop)];
   return all === undefined || fixed === undefined ? undefined : all - fixed;
 };
-const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted }) => ({
+const daemonCpu = (batches: DaemonBatchFigures[]) => (batches.length ? median(batches.map((b) => b.cpuSeconds)) : undefined);
+const results = rows.map(({ scenario, runner, daemon, noop, rclone, raw, rawViaScrypted }) => ({
   scenario: scenario.key,
   label: scenario.label,
   clips: scenario.clips,
@@ -120,6 +137,9 @@ const results = rows.map(({ scenario, runner, noop, rclone, raw, rawViaScrypted 
     peakRssMbRuns: runner.map((r) => Number(r.peakRssMb.toFixed(1))),
     wallSecondsRuns: runner.map((r) => r.seconds),
   },
+  daemon: daemon.length
+    ? { mbPerS: mbOf(scenario) / median(daemon.map((b) => b.seconds)), cpuSecondsPerGb: perGb(scenario, daemonCpu(daemon)), cpuSecondsPerClip: perClip(scenario, daemonCpu(daemon)), cpuSecondsRuns: daemon.map((b) => Number(b.cpuSeconds.toFixed(3))), batchSecondsRuns: daemon.map((b) => b.seconds), peakRssMb: median(daemon.map((b) => b.peakRssMb)) }
+    : undefined,
   rclone: rclone.length ? { mbPerS: rate(scenario, rclone), objectsPerS: perSecond(scenario, rclone), cpuSecondsPerGb: cpuPerGb(scenario, rclone), cpuSecondsPerClip: cpuPerClip(scenario, rclone), cpuSecondsRuns: rclone.map((r) => r.cpuSeconds), systemSecondsRuns: rclone.map((r) => r.systemSeconds), peakRssMb: median(rclone.map((r) => r.peakRssMb)), wallSecondsRuns: rclone.map((r) => r.seconds) } : undefined,
   raw: raw.length ? { mbPerS: rate(scenario, raw), cpuSecondsPerGb: cpuPerGb(scenario, raw), wallSecondsRuns: raw.map((r) => r.seconds) } : undefined,
   rawViaScrypted: rawViaScrypted.length ? { mbPerS: rate(scenario, rawViaScrypted), cpuSecondsPerGb: cpuPerGb(scenario, rawViaScrypted), wallSecondsRuns: rawViaScrypted.map((r) => r.seconds) } : undefined,
@@ -135,9 +155,9 @@ const table = [
   ...results.map((r) => `| ${r.label} | ${r.clips} x ${r.clipMb} MB | ${f(r.runner.mbPerS)} | ${f(r.runner.clipsPerS)} | ${f(r.runner.cpuSecondsPerGb)} | ${f(r.runner.peakRssMb, 0)} | ${f(r.rclone?.mbPerS)} | ${f(r.rclone?.objectsPerS)} | ${f(r.raw?.mbPerS)} | ${f(r.rawViaScrypted?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rclone?.mbPerS)} | ${ratio(r.runner.mbPerS, r.raw?.mbPerS)} | ${ratio(r.runner.mbPerS, r.rawViaScrypted?.mbPerS)} |`),
 ].join('\n');
 const cpuTable = [
-  '| CPU (process user + system) | runner s/GB | of which system | runner ms/clip | runner s/GB beyond the no-op run | runner ms/clip beyond the no-op run | rclone s/GB | rclone ms/clip | raw copy s/GB | raw via Scrypted s/GB | runner/rclone |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ...results.map((r) => `| ${r.label} | ${f(r.runner.cpuSecondsPerGb, 2)} | ${f(r.runner.systemSecondsPerGb, 2)} | ${f(ms(r.runner.cpuSecondsPerClip), 2)} | ${f(r.runner.movingCpuSecondsPerGb, 2)} | ${f(ms(r.runner.movingCpuSecondsPerClip), 2)} | ${f(r.rclone?.cpuSecondsPerGb, 2)} | ${f(ms(r.rclone?.cpuSecondsPerClip), 2)} | ${f(r.raw?.cpuSecondsPerGb, 2)} | ${f(r.rawViaScrypted?.cpuSecondsPerGb, 2)} | ${ratio(r.runner.cpuSecondsPerGb, r.rclone?.cpuSecondsPerGb)} |`),
+  '| CPU (process user + system) | runner s/GB | of which system | runner ms/clip | runner s/GB beyond the no-op run | runner ms/clip beyond the no-op run | daemon s/GB (a batch) | daemon ms/clip | rclone s/GB | rclone ms/clip | raw copy s/GB | raw via Scrypted s/GB | runner/rclone |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ...results.map((r) => `| ${r.label} | ${f(r.runner.cpuSecondsPerGb, 2)} | ${f(r.runner.systemSecondsPerGb, 2)} | ${f(ms(r.runner.cpuSecondsPerClip), 2)} | ${f(r.runner.movingCpuSecondsPerGb, 2)} | ${f(ms(r.runner.movingCpuSecondsPerClip), 2)} | ${f(r.daemon?.cpuSecondsPerGb, 2)} | ${f(ms(r.daemon?.cpuSecondsPerClip), 2)} | ${f(r.rclone?.cpuSecondsPerGb, 2)} | ${f(ms(r.rclone?.cpuSecondsPerClip), 2)} | ${f(r.raw?.cpuSecondsPerGb, 2)} | ${f(r.rawViaScrypted?.cpuSecondsPerGb, 2)} | ${ratio(r.runner.cpuSecondsPerGb, r.rclone?.cpuSecondsPerGb)} |`),
 ].join('\n');
 const noopTable = [
   '| no-op run after | wall s (process) | CPU s (process) | after connecting s | Firestore transactions | Firestore writes | GCS requests |',

@@ -15,7 +15,8 @@
 //   BENCH_RUNNER_SETTINGS="UPLOAD_CONCURRENCY=8" (runner settings to try, as on loopback),
 //   BENCH_LOAD=2 (that many busy-looping processes beside every contender, as an NVR's detection keeps the cores
 //   busy; stopped when the bench ends, even on failure),
-//   BENCH_DAEMON_IDLE_SECONDS=20 (the daemon's CPU per second while idle after its batch),
+//   BENCH_DAEMON_IDLE_SECONDS=20 (the daemon's CPU per second while idle after its batch), BENCH_DAEMON_NEW_SITE=1 (the
+//   daemon's first batch on a new site: its camera not yet in the state; seed-known-camera.ts),
 //   BENCH_CONTENDERS=daemon (some of runner,daemon,rclone4,rclone8,raw4; default all), BENCH_BASELINES=0 (the
 //   runner's two contenders only).
 import { spawn } from 'node:child_process';
@@ -23,6 +24,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
+import { seedKnownCamera } from './seed-known-camera.js';
 import { rawCopy, rcloneRun, runnerDaemonBatch, runnerRun, type ClipPhases, type DaemonBatchFigures, type RunStages } from './contenders.js';
 import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
 import { median, type Measurement } from './measured-process.js';
@@ -173,7 +175,10 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
               await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
             }
             if (contenders.has('daemon')) {
-              const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch({ ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` }, scenario.clips));
+              const daemonEnv = { ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` };
+              // Its clips start 24 h before `now` (scenarios.ts): the seeded watermark is a minute before the first.
+              if (process.env.BENCH_DAEMON_NEW_SITE !== '1') await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, now - 24 * 3_600_000 - 60_000);
+              const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch(daemonEnv, scenario.clips));
               figures.daemon.push(batch);
               process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s (main thread ${batch.mainThreadCpuSeconds.toFixed(2)}), ${batch.firestoreTransactions} Firestore transactions, peak RSS ${batch.peakRssMb.toFixed(0)} MB${batch.idleCpuMsPerSecond === undefined ? '' : `; idle afterwards ${batch.idleCpuMsPerSecond.toFixed(1)} CPU ms/s`}\n`);
               await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
