@@ -100,6 +100,13 @@ describe('daemon --watch', { timeout: 120_000 }, () => {
       { transactions: 2, writes: 2, uploaded: 1 },
       'two transactions: the lease (no read before it), and the record with the watermark and the release',
     );
+    // The camera is in the state the watch's last write returned: its upload started before the lease's answer,
+    // and the lease's write (on Firestore) held the camera as the upload was planned on.
+    const run = daemon.lines.slice(from, daemon.lines.indexOf(cost));
+    assert.deepEqual(
+      { ahead: run.filter((entry) => entry.event === 'job.uploads_ahead').length, replanned: run.filter((entry) => entry.event === 'job.replanned').length },
+      { ahead: 1, replanned: 0 },
+    );
   });
 
   it('a clip listed while it still records (its duration growing) is uploaded only once settled, whole', async () => {
