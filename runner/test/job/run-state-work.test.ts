@@ -135,6 +135,14 @@ describe("a run's state work", () => {
     return known;
   }
 
+  /** How many of the sink's puts have ended (each started put must end: none may wait on a lease forever). */
+  function countSettled(w: ReturnType<typeof world>): () => number {
+    let settled = 0;
+    const putIfAbsent = w.sink.putIfAbsent.bind(w.sink);
+    w.sink.putIfAbsent = (...args) => putIfAbsent(...args).finally(() => (settled += 1));
+    return () => settled;
+  }
+
   /** The lease's answer waits until `uploads` puts have started; what the bucket held at that moment. */
   function leaseAfterUploadsStart(w: ReturnType<typeof world>, uploads: number): { objectsWhenAnswered: () => number | undefined } {
     const acquireLease = w.state.acquireLease.bind(w.state);
@@ -170,11 +178,30 @@ describe("a run's state work", () => {
     await w.state.acquireLease('other-runner', 60 * MIN, NOW);
     w.calls.length = 0;
     leaseAfterUploadsStart(w, 3);
+    const settled = countSettled(w);
     const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
     assert.equal(result.status, 'lease-held');
     assert.equal(w.sink.objects.size, 0);
+    assert.equal(settled(), w.sink.puts, 'every upload had ended when the run did');
     assert.deepEqual(w.calls, ['acquireLease'], 'no advance, no record');
     assert.equal((await w.state.read()).lease?.owner, 'other-runner');
+  });
+
+  it('uploads started ahead of a lease whose write fails create no object and write no state; the run fails with the write\'s error', async () => {
+    const w = world();
+    const known = await knownCameras(w);
+    const acquireLease = w.state.acquireLease.bind(w.state);
+    w.state.acquireLease = async (...args) => {
+      await acquireLease(...args).catch(() => undefined);
+      for (let waited = 0; w.sink.puts < 3 && waited < 1000; waited += 1) await new Promise((resolve) => setImmediate(resolve));
+      throw new Error('firestore unreachable (injected)');
+    };
+    const settled = countSettled(w);
+    await assert.rejects(runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings()), /firestore unreachable \(injected\)/);
+    assert.ok(w.sink.puts >= 3, 'uploads had started');
+    assert.equal(settled(), w.sink.puts, 'every upload had ended when the run did: none is left waiting');
+    assert.equal(w.sink.objects.size, 0);
+    assert.deepEqual(w.calls, ['acquireLease'], 'no advance, no record (the lease was written, its answer lost)');
   });
 
   it('when the state changed since the watch\'s last write, the uploads started on it are stopped and the cameras planned again', async () => {
