@@ -12,7 +12,7 @@ import { startBenchStack } from './bench-stack.js';
 import { rawCopy, rawCopyViaScrypted, rcloneRun, runnerDaemonBatch, runnerRun, type DaemonBatchFigures, type RunnerFigures } from './contenders.js';
 import { seedKnownCamera } from './seed-known-camera.js';
 import { median, type Measurement } from './measured-process.js';
-import { prepare, scenarios, type Scenario } from './scenarios.js';
+import { firstClipStart, prepare, scenarios, type Scenario } from './scenarios.js';
 
 // BENCH_CAP: UPLOAD_LIMIT held on loopback (cap-bench.ts); BENCH_LINK: the shaped-link mode (shaped-bench.ts).
 // The loopback figures are the rest of this file.
@@ -75,8 +75,8 @@ async function measure(scenario: Scenario, files: string[], dir: string): Promis
     await stack.gcs.deleteObjects(BUCKET, `runner-${tag}/`);
     if (scenario.noop && DAEMON) {
       const daemonEnv = { ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` };
-      // The scenario's clips start 24 h before `now` (scenarios.ts): the seeded watermark is a minute before the first.
-      await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, now - 24 * 3_600_000 - 60_000);
+      // The seeded watermark is a minute before the scenario's first clip.
+      await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, firstClipStart(now) - 60_000);
       row.daemon.push(await runnerDaemonBatch(daemonEnv, scenario.clips));
       await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
     }

@@ -29,12 +29,15 @@ export function scenarios(quick: boolean, withTwoGb: boolean): Scenario[] {
   ];
 }
 
+/** When a scenario's first clip starts: a day before the bench's `now`, so every clip has settled. */
+export const firstClipStart = (now: number): number => now - 24 * 3_600_000;
+
 /** The scenario's clip files (in a folder of their own, for rclone) and its camera for the Scrypted test server. */
 export async function prepare(scenario: Scenario, cacheDir: string, now: number): Promise<{ files: string[]; dir: string; camera: TestCamera }> {
   const dir = join(cacheDir, `${scenario.key}-${scenario.clips}x${scenario.sizeBytes}`);
   const files: string[] = [];
   for (let i = 0; i < scenario.clips; i++) files.push(await clipFile(dir, scenario.sizeBytes, i + 1));
-  const firstStart = now - 24 * 3_600_000;
+  const firstStart = firstClipStart(now);
   const camera: TestCamera = {
     id: scenario.key,
     name: scenario.key,

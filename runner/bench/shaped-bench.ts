@@ -29,7 +29,7 @@ import { rawCopy, rcloneRun, runnerDaemonBatch, runnerRun, type ClipPhases, type
 import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
 import { median, type Measurement } from './measured-process.js';
 import { startRelayProcess } from './relay-process.js';
-import { prepare, type Scenario } from './scenarios.js';
+import { firstClipStart, prepare, type Scenario } from './scenarios.js';
 
 const BUCKET = 'bench-bucket';
 const MB = 1_000_000;
@@ -176,8 +176,8 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
             }
             if (contenders.has('daemon')) {
               const daemonEnv = { ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` };
-              // Its clips start 24 h before `now` (scenarios.ts): the seeded watermark is a minute before the first.
-              if (process.env.BENCH_DAEMON_NEW_SITE !== '1') await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, now - 24 * 3_600_000 - 60_000);
+              // The seeded watermark is a minute before the scenario's first clip.
+              if (process.env.BENCH_DAEMON_NEW_SITE !== '1') await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, firstClipStart(now) - 60_000);
               const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch(daemonEnv, scenario.clips));
               figures.daemon.push(batch);
               process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s (main thread ${batch.mainThreadCpuSeconds.toFixed(2)}), ${batch.firestoreTransactions} Firestore transactions, peak RSS ${batch.peakRssMb.toFixed(0)} MB${batch.idleCpuMsPerSecond === undefined ? '' : `; idle afterwards ${batch.idleCpuMsPerSecond.toFixed(1)} CPU ms/s`}\n`);

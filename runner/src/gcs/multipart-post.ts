@@ -91,13 +91,13 @@ export async function postMultipart(upload: MultipartPost): Promise<void> {
       yield closing;
     };
     pipeline(Readable.from(body()), upload.throttle.transform(), request).catch(() => {});
+    if (ready) await ready; // its rejection (the body failed on it) says why, not the socket's echo
   } else {
     request.write(preamble);
     for (const chunk of upload.chunks) request.write(chunk);
     if (ready) await holdBack(request, ready);
     request.end(closing);
   }
-  if (ready) await ready; // its rejection (after the throttled body failed on it) says why, not the socket's echo
   const answer = await readAnswer(await answered);
   createdObject(answer, upload.what, { crc32c: upload.crc32c, bytes: upload.bytes, objectName: upload.name, hashSent: true });
 }

@@ -40,8 +40,9 @@ export interface CameraBackupContext {
   /** Ends the run at once for a cause no other clip can escape (e.g. a missing bucket), with one message. */
   stop(reason: string): void;
   /**
-   * Uploads started before the run's lease is confirmed (run-backup.ts): no object is created and no outcome
-   * counted until this resolves; when it rejects, `signal` is aborted first, so the clip counts as abandoned.
+   * Uploads started before the run's lease is confirmed (uploads-ahead.ts): no object is created and no outcome
+   * counted or written until this resolves; when it rejects (`signal` is aborted first), the clips get no outcome
+   * at all and the camera hands back no advance: the run plans it again or ends.
    */
   leaseGate?: Promise<void> | undefined;
 }
@@ -132,6 +133,22 @@ export interface FinalAdvance {
   stored(): void;
   /** The run's record failed: the clips are in the bucket, the state does not say so yet. */
   failed(error: unknown): void;
+}
+
+/**
+ * Logs the camera's plan and backs it up; its last watermark advance goes into `finals`. A camera that fails as a
+ * whole is counted failed and logged, never thrown: the run goes on with the others.
+ */
+export async function reportAndBackUp(planned: PlannedCamera, context: CameraBackupContext, finals: FinalAdvance[]): Promise<void> {
+  const { camera } = planned.listing;
+  reportPlan(planned, context);
+  try {
+    const last = await backupCamera(planned, context);
+    if (last) finals.push(last);
+  } catch (error) {
+    context.tally.add({ failed: 1 });
+    context.logger.error({ event: 'camera.failed', cameraId: camera.id, err: String(error) }, `camera ${camera.name} failed`);
+  }
 }
 
 /** Uploads a camera's planned clips; returns its last watermark advance, for the run's record, if one is left. */

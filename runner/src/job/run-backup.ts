@@ -12,7 +12,7 @@ import type { Camera, ClipSink, ClipSource, SiteState, StateStore } from '../cor
 import { FUTURE_TOLERANCE_MS, isoOrRaw, MAX_CAMERA_ID_CHARS } from '../core/state-limits.js';
 import { untrustworthyLease } from '../core/state-repair.js';
 import type { Logger } from '../log.js';
-import { backupCamera, hasWork, type FinalAdvance, listCamera, planCamera, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
+import { backupCamera, hasWork, type FinalAdvance, listCamera, planCamera, reportAndBackUp, reportPlan, startingWatermark, type CameraBackupContext, type CameraListing } from './camera-backup.js';
 import { keepLease } from './lease-keeper.js';
 import { Limiter } from './limiter.js';
 import { runBounded } from './pool.js';
@@ -225,17 +225,9 @@ export async function runBackup(deps: BackupDependencies, settings: BackupSettin
       await ahead.done;
       logger.info({ event: 'job.replanned', cameras: ahead.cameraIds.size }, 'the state changed since this runner last wrote it: its uploads started ahead of the lease were stopped (nothing created) and are planned again');
     }
-    await runBounded(listings.filter((listing) => !started.has(listing.camera.id)), settings.cameraConcurrency, async (listing) => {
-      const planned = planCamera(listing, site.cameras.get(listing.camera.id), settings.backfillMs, settings.plan);
-      reportPlan(planned, context);
-      try {
-        const last = await backupCamera(planned, context);
-        if (last) finals.push(last);
-      } catch (error) {
-        tally.add({ failed: 1 });
-        logger.error({ event: 'camera.failed', cameraId: listing.camera.id, err: String(error) }, `camera ${listing.camera.name} failed`);
-      }
-    });
+    await runBounded(listings.filter((listing) => !started.has(listing.camera.id)), settings.cameraConcurrency, (listing) =>
+      reportAndBackUp(planCamera(listing, site.cameras.get(listing.camera.id), settings.backfillMs, settings.plan), context, finals),
+    );
     if (started.size > 0 && ahead) {
       const head = await ahead.done;
       tally.add(head.tally.counts);

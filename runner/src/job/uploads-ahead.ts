@@ -6,7 +6,7 @@
 // object is created, nothing is counted and no state is written; the run plans those cameras again.
 import { isDeepStrictEqual } from 'node:util';
 import type { SiteState } from '../core/ports.js';
-import { backupCamera, reportPlan, type CameraBackupContext, type FinalAdvance, type PlannedCamera } from './camera-backup.js';
+import { reportAndBackUp, type CameraBackupContext, type FinalAdvance, type PlannedCamera } from './camera-backup.js';
 import { runBounded } from './pool.js';
 import { RunTally } from './tally.js';
 
@@ -35,16 +35,7 @@ export function startUploadsAhead(planned: PlannedCamera[], seen: SiteState, con
   leaseGate.catch(() => undefined); // the uploads read it; a refusal is no error of this promise's own
   const ahead: CameraBackupContext = { ...context, tally, leaseGate, signal: AbortSignal.any([context.signal, stop.signal]) };
   const finals: FinalAdvance[] = [];
-  const done = runBounded(planned, cameraConcurrency, async (camera) => {
-    reportPlan(camera, ahead);
-    try {
-      const last = await backupCamera(camera, ahead);
-      if (last) finals.push(last);
-    } catch (error) {
-      tally.add({ failed: 1 });
-      context.logger.error({ event: 'camera.failed', cameraId: camera.listing.camera.id, err: String(error) }, `camera ${camera.listing.camera.name} failed`);
-    }
-  }).then(() => ({ tally, finals }));
+  const done = runBounded(planned, cameraConcurrency, (camera) => reportAndBackUp(camera, ahead, finals)).then(() => ({ tally, finals }));
   const cameraIds = new Set(planned.map((camera) => camera.listing.camera.id));
   return {
     cameraIds,
