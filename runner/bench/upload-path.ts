@@ -7,11 +7,9 @@
 // `heap` also loads and creates a Firestore client, so the V8 heap is the runner's size (a full GC costs in
 // proportion to it). Prints CPU seconds per GB and milliseconds per clip; docs/benchmarks.md has the figures.
 // UPLOAD_PATH_LINK=home-50 (a BENCH_LINK name or spec) sends the uploads through the shaped link (link-relay.ts,
-// a process of its own), to see what a slow uplink does to the path's CPU. UPLOAD_PATH_READER=onread reads the clips'
-// answers with the probe in onread-clip-reader.ts (UPLOAD_PATH_READ_KIB per read, default 256) instead of node:http.
+// a process of its own), to see what a slow uplink does to the path's CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../src/log.js';
@@ -56,10 +54,9 @@ try {
     bucket: 'path-bucket', projectId: 'demo-project', keyFilename: undefined, apiEndpoint: endpoint,
     resumableThresholdBytes: 8 * 2 ** 20, chunkSizeBytes: 0, maxAttempts: 1, baseBackoffMs: 10, logger,
   });
-  const context = { baseUrl: `http://127.0.0.1:${port}`, token: 'unused', agent: new Agent({ keepAlive: true }), timeoutMs: 30_000 };
+  const { ClipHttpClient } = await import('../src/scrypted/clip-http-client.js');
+  const context = { baseUrl: `http://127.0.0.1:${port}`, token: 'unused', http: new ClipHttpClient(undefined), timeoutMs: 30_000 };
   const noLocalUrl = () => Promise.reject(new Error('every clip has an href'));
-  // UPLOAD_PATH_READER=onread: Scrypted's answers read by the probe in onread-clip-reader.ts instead of node:http.
-  const onread = process.env.UPLOAD_PATH_READER === 'onread' ? (await import('./onread-clip-reader.js')).openOnread : undefined;
   const run = Date.now();
   let next = 0;
   let bytes = 0;
@@ -68,17 +65,17 @@ try {
     while (next < clips) {
       const i = next++;
       const object = { name: `path-${run}-${i}`, contentType: 'video/mp4', metadata: {}, size: undefined };
-      const open = onread ? () => onread(port, '/clip.mp4', 30_000) : () => openClipBytes({ id: String(i), resources: { video: { href: '/clip.mp4' } } }, noLocalUrl, context);
+      const open = () => openClipBytes({ id: String(i), resources: { video: { href: '/clip.mp4' } } }, noLocalUrl, context);
       const result = await sink.putIfAbsent(object, open);
       bytes += result.bytes;
     }
   }));
   const used = process.cpuUsage(before);
   const seconds = (used.user + used.system) / 1e6;
-  console.log(`${clips} clips of ${(bytes / clips / 1e6).toFixed(1)} MB, ${concurrency} at once${firestore ? ', runner-sized heap' : ''}${onread ? ', read with onread' : ''}${process.env.UPLOAD_PATH_LINK ? `, through ${process.env.UPLOAD_PATH_LINK}` : ''}: ` +
+  console.log(`${clips} clips of ${(bytes / clips / 1e6).toFixed(1)} MB, ${concurrency} at once${firestore ? ', runner-sized heap' : ''}${process.env.UPLOAD_PATH_LINK ? `, through ${process.env.UPLOAD_PATH_LINK}` : ''}: ` +
     `${(seconds / (bytes / 1e9)).toFixed(2)} CPU s/GB (system ${(used.system / 1e6 / (bytes / 1e9)).toFixed(2)}), ${((seconds * 1000) / clips).toFixed(2)} ms/clip`);
   sink.close();
-  context.agent.destroy();
+  context.http.close();
   await firestore?.terminate();
 } finally {
   gcs.kill();

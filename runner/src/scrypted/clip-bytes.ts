@@ -1,9 +1,8 @@
 // Fetches one clip's MP4 bytes over HTTP(S), as a stream (protocol §11): never through RPC, whose messages the
 // server caps at 20 MB and the websocket at 100 MiB.
-import type { Agent } from 'node:http';
 import type { ClipStream } from '../core/ports.js';
 import { checkClipContentType, ClipBodyCheck } from './clip-body-check.js';
-import { sendRequest } from './http-request.js';
+import type { ClipHttpClient } from './clip-http-client.js';
 
 export interface VideoClipShape {
   id: string;
@@ -14,7 +13,7 @@ export interface VideoClipShape {
 export interface ByteFetchContext {
   baseUrl: string;
   token: string;
-  agent: Agent;
+  http: ClipHttpClient;
   timeoutMs: number;
 }
 
@@ -41,33 +40,29 @@ export function scryptedStatusOf(error: unknown): number | undefined {
 }
 
 async function streamFrom(url: URL, context: ByteFetchContext, headers: Record<string, string>, signal?: AbortSignal): Promise<ClipStream> {
-  const response = await sendRequest(url, { agent: context.agent, timeoutMs: context.timeoutMs, headers, signal });
+  const answer = await context.http.get(url, { timeoutMs: context.timeoutMs, headers, signal });
   const what = `clip bytes at ${url.pathname}`;
-  if (response.statusCode !== 200) {
-    response.resume();
-    throw new ScryptedHttpError(`Scrypted answered HTTP ${response.statusCode} for ${what}`, response.statusCode ?? 0);
+  if (answer.status !== 200) {
+    answer.discard();
+    throw new ScryptedHttpError(`Scrypted answered HTTP ${answer.status} for ${what}`, answer.status);
   }
   try {
-    checkClipContentType(response.headers['content-type'], what);
+    checkClipContentType(answer.headers.get('content-type'), what);
   } catch (error) {
-    response.destroy();
+    answer.discard();
     throw error;
   }
-  const length = Number(response.headers['content-length']);
-  const size = response.headers['content-length'] !== undefined && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
   // The clip's bytes reach the sink only through the check: a bad answer fails the stream before it ends.
-  const checked = new ClipBodyCheck(what, size, context.timeoutMs);
-  // A connection that breaks mid-body fails the check with what was received; a consumer that stops reading
-  // frees the connection.
-  response.on('error', (error) => {
-    if (!checked.destroyed) checked.destroy(checked.cutOff(error));
-  });
-  checked.on('close', () => response.destroy());
+  const checked = new ClipBodyCheck(what, answer.length, context.timeoutMs);
   // A consumer that attached no reader yet (an upload stopped while its session opened, a run being stopped) must
   // not take the process down with an unhandled 'error': readers that are attached still get every error.
   checked.on('error', () => undefined);
-  response.pipe(checked);
-  return { stream: checked, size };
+  // A connection that breaks mid-body fails the check with what was received; a consumer that stops reading
+  // (destroying the check) frees the connection.
+  answer.bodyInto(checked, (error) => {
+    if (!checked.destroyed) checked.destroy(checked.cutOff(error));
+  });
+  return { stream: checked, size: answer.length };
 }
 
 /**

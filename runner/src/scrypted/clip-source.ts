@@ -9,7 +9,8 @@ import { ScryptedConnection, type DeviceEvent, type MediaManager } from './conne
 import { ClipFetchRetry, httpStatus, markAnsweredByScrypted } from './fetch-retry.js';
 import { assertFileLike, LOCAL_URI_MIME, localUriFromAnswer, type MediaObjectProxy } from './local-uri.js';
 import { login } from './login.js';
-import { httpAgent } from './tls.js';
+import { ClipHttpClient } from './clip-http-client.js';
+import { httpAgent, tlsOptions } from './tls.js';
 
 export interface ScryptedSourceOptions {
   baseUrl: string;
@@ -56,6 +57,8 @@ export class ScryptedClipSource implements ClipSource {
   private relogin: Promise<void> | undefined;
   private mediaManager: MediaManager | undefined;
   private readonly agent: Agent;
+  /** Clip bytes only; login and the RPC connection use the agent. */
+  private readonly clipHttp: ClipHttpClient;
   private readonly raw = new Map<string, RawClip>();
   private readonly localUrls = new Map<string, { url: URL; until: number }>();
   private readonly retry: ClipFetchRetry;
@@ -63,6 +66,7 @@ export class ScryptedClipSource implements ClipSource {
 
   private constructor(private readonly options: ScryptedSourceOptions, private token: string) {
     this.agent = httpAgent(options.baseUrl, options);
+    this.clipHttp = new ClipHttpClient(tlsOptions(options));
     this.retry = new ClipFetchRetry({ budgetMs: options.fetchRetryMs ?? DEFAULT_FETCH_RETRY_MS });
   }
 
@@ -240,7 +244,7 @@ export class ScryptedClipSource implements ClipSource {
       const opened = await openClipBytes(raw, () => this.localUrl(camera, raw), {
         baseUrl: this.options.baseUrl,
         token,
-        agent: this.agent,
+        http: this.clipHttp,
         timeoutMs: this.options.timeoutMs,
       }, signal);
       return opened;
@@ -306,5 +310,6 @@ export class ScryptedClipSource implements ClipSource {
   async close(): Promise<void> {
     this.connection?.close();
     this.agent.destroy();
+    this.clipHttp.close();
   }
 }
