@@ -8,6 +8,10 @@ import { AnswerProtocolError, MAX_HEAD_BYTES, parseAnswerHead, type AnswerHead }
 import { ChunkedBodyDecoder } from './chunked-body.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** The most body bytes gathered into one piece before it is handed on. */
+const GATHER_BYTES = 256 * 1024;
+/** Reads this large or larger are handed on as they are. */
+const GATHER_BELOW = 64 * 1024;
 
 /** An answer whose head arrived: its body is read only when asked for. */
 export interface ClipAnswer {
@@ -55,6 +59,9 @@ export class ClipExchange {
   private broken: ((error: Error) => void) | undefined;
   /** Body bytes that arrived before a reader was attached, and how the body ended then. */
   private waiting: Buffer[] = [];
+  /** Body bytes read and not yet handed on (deliver), and whether they go on at the end of this turn. */
+  private gathered: Buffer | undefined;
+  private handOnSoon = false;
   private endedEarly: { error?: Error } | undefined;
   /** Whether the reader asked us to wait (its buffer is full). */
   private held = false;
@@ -158,14 +165,43 @@ export class ClipExchange {
     return !this.waitingForReader;
   }
 
+  /**
+   * Gathers small reads of the body into pieces of up to GATHER_BYTES before handing them on. Reads land one after another
+   * in the connection's slab, so consecutive slices are joined by widening the view, with no copy: over TLS each
+   * read is one record of at most 16 KiB, and each piece handed on costs every later stage a call.
+   */
   private deliver(slice: Buffer): void {
     if (slice.length === 0) return;
-    if (this.target === undefined) this.waiting.push(slice);
-    else if (!this.target.write(slice)) this.held = true;
+    const last = this.gathered;
+    if (last !== undefined && last.buffer === slice.buffer && last.byteOffset + last.length === slice.byteOffset) {
+      this.gathered = Buffer.from(last.buffer, last.byteOffset, last.length + slice.length);
+    } else {
+      this.handOn();
+      this.gathered = slice;
+    }
+    // A large read (plain HTTP reads are 256 KiB and more) goes on at once: only small ones are worth gathering.
+    if (this.gathered.length >= GATHER_BYTES || (this.gathered === slice && slice.length >= GATHER_BELOW)) this.handOn();
+    else if (!this.handOnSoon) {
+      // Whatever was gathered when the reads of this turn are done goes on at once: never held for more bytes.
+      this.handOnSoon = true;
+      setImmediate(() => {
+        this.handOnSoon = false;
+        this.handOn();
+      });
+    }
+  }
+
+  private handOn(): void {
+    const piece = this.gathered;
+    if (piece === undefined) return;
+    this.gathered = undefined;
+    if (this.target === undefined) this.waiting.push(piece);
+    else if (!this.target.write(piece)) this.held = true;
   }
 
   /** The body is whole: the reader gets its end; the connection serves another request unless told otherwise. */
   private finish(bytesBeyond: boolean): void {
+    this.handOn();
     this.phase = 'done';
     this.signal?.removeEventListener('abort', this.abort);
     if (this.target) this.target.end();
@@ -184,7 +220,7 @@ export class ClipExchange {
     into.once('close', () => {
       if (this.phase !== 'done') this.fail(new Error(`the reader of ${this.what} stopped`), false);
     });
-    for (const slice of this.waiting) this.deliver(slice);
+    for (const piece of this.waiting) if (!into.write(piece)) this.held = true;
     this.waiting = [];
     if (this.endedEarly?.error) broken(this.endedEarly.error);
     else if (this.endedEarly) into.end();
@@ -222,6 +258,7 @@ export class ClipExchange {
     if (this.phase === 'done') return;
     const phase = this.phase;
     this.phase = 'done';
+    this.gathered = undefined;
     clearTimeout(this.headTimer);
     this.signal?.removeEventListener('abort', this.abort);
     this.connection.destroy();

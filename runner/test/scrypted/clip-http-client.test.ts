@@ -248,6 +248,22 @@ describe('the clip HTTP client: pace, stops and aborts', () => {
     assert.ok(body.equals(big));
   });
 
+  it('bytes that arrived are handed on at once, not held back to be gathered with bytes still to come', async () => {
+    const { peer, client } = await setUp((socket) => socket.write(`${head('200 OK', 'Content-Length: 10')}12345`));
+    const answer = await get(client, peer);
+    const seen: Buffer[] = [];
+    const into = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        seen.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    answer.bodyInto(into, () => undefined);
+    await sleep(200);
+    assert.equal(Buffer.concat(seen).toString(), '12345');
+    into.destroy();
+  });
+
   it('a reader that stops (destroys its stream) closes the connection', async () => {
     const { peer, client } = await setUp((socket) => socket.write(Buffer.concat([Buffer.from(head('200 OK', `Content-Length: ${clip.length * 2}`)), clip])));
     const answer = await get(client, peer);
