@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import { AnswerProtocolError, MAX_HEAD_BYTES, parseAnswerHead, type AnswerHead } from './answer-head.js';
 import { ChunkedBodyDecoder } from './chunked-body.js';
+import { noAnswerWithin } from './http-request.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 /** The most body bytes gathered into one piece before it is handed on. */
@@ -31,10 +32,7 @@ export interface ClipAnswer {
 
 /** What the exchange needs from its connection. */
 export interface ExchangeConnection {
-  pause(): void;
   resume(): void;
-  /** Closes the connection (with the error, if any). */
-  destroy(error?: Error): void;
   /** The exchange is over: the connection may serve another (`reusable`) or must close. */
   settled(reusable: boolean): void;
 }
@@ -96,7 +94,7 @@ export class ClipExchange {
 
   /** The error for a socket silent longer than the timeout, or a head later than it. */
   late(): Error {
-    return new Error(`Scrypted did not answer ${this.what} within ${this.timeoutMs} ms`);
+    return noAnswerWithin(this.what, this.timeoutMs);
   }
 
   /** Whether silence on the socket is ours (the reader is behind), not the peer's. */
@@ -104,18 +102,14 @@ export class ClipExchange {
     return this.held || (this.phase === 'body' && this.target === undefined);
   }
 
-  /** Bytes from the socket; false pauses it. */
+  /** Bytes from the socket, while the exchange is its connection's current one; false pauses the socket. */
   bytes(data: Buffer): boolean {
     try {
-      if (this.phase === 'head') return this.headPart(data);
-      if (this.phase === 'body') return this.bodyPart(data);
+      return this.phase === 'head' ? this.headPart(data) : this.bodyPart(data);
     } catch (error) {
       this.fail(error as Error);
       return false;
     }
-    // Bytes after the answer's end belong to no request.
-    this.connection.destroy();
-    return false;
   }
 
   private headPart(data: Buffer): boolean {
@@ -142,11 +136,8 @@ export class ClipExchange {
       discard: () => this.discard(),
     });
     const rest = bytes.subarray(end + HEAD_END.length);
-    if (head.framing.kind === 'length' && this.left === 0) {
-      this.finish(rest.length > 0);
-      return rest.length === 0;
-    }
-    return rest.length === 0 ? true : this.bodyPart(rest);
+    // An empty body is whole already: bodyPart ends it, with or without bytes after the head.
+    return rest.length > 0 || (this.left === 0 && head.framing.kind === 'length') ? this.bodyPart(rest) : true;
   }
 
   private bodyPart(data: Buffer): boolean {
@@ -238,19 +229,23 @@ export class ClipExchange {
       this.finish(false);
       return;
     }
-    this.fail(this.phase === 'head' ? this.closedBeforeAnswer() : cutOff());
+    this.fail(this.phase === 'head' ? this.staleOr(this.closedBeforeAnswer()) : cutOff());
   }
 
   /** The socket failed or closed. */
   socketFailed(error: Error | undefined): void {
-    if (this.phase === 'head' && error === undefined) this.fail(this.closedBeforeAnswer());
-    else if (this.phase === 'head' && this.reused && this.headBytes === undefined && /ECONNRESET|EPIPE/.test(String((error as { code?: unknown }).code))) this.fail(new StaleConnectionError((error as Error).message));
+    if (this.phase === 'head' && error === undefined) this.fail(this.staleOr(this.closedBeforeAnswer()));
+    else if (this.phase === 'head' && /ECONNRESET|EPIPE/.test(String((error as { code?: unknown }).code))) this.fail(this.staleOr(error as Error));
     else this.fail(error ?? cutOff());
   }
 
   private closedBeforeAnswer(): Error {
-    if (this.reused && this.headBytes === undefined) return new StaleConnectionError(`the kept connection closed before ${this.what} was answered`);
     return Object.assign(new Error(`Scrypted closed the connection before answering ${this.what}`), { code: 'ECONNRESET' });
+  }
+
+  /** A kept connection that ended before any byte of the answer went stale while it waited: the GET may go again. */
+  private staleOr(error: Error): Error {
+    return this.reused && this.headBytes === undefined ? new StaleConnectionError(`the kept connection closed before ${this.what} was answered (${error.message})`) : error;
   }
 
   /** Ends the exchange with `error`: the head's promise rejects, or the body's reader is told. */
@@ -261,8 +256,7 @@ export class ClipExchange {
     this.gathered = undefined;
     clearTimeout(this.headTimer);
     this.signal?.removeEventListener('abort', this.abort);
-    this.connection.destroy();
-    this.connection.settled(false);
+    this.connection.settled(false); // not reusable: closed
     if (phase === 'head') this.rejectHead(error);
     else if (!tell) return;
     else if (this.broken) this.broken(error);

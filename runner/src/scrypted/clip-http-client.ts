@@ -90,10 +90,6 @@ class ClipConnection implements ExchangeConnection {
     return exchange.answer;
   }
 
-  pause(): void {
-    this.socket.pause();
-  }
-
   resume(): void {
     if (!this.closed) this.socket.resume();
   }

@@ -18,6 +18,11 @@ export interface RequestOptions {
 /** The most a body read whole (login, JSON) may hold: Scrypted's answers are a few hundred bytes. */
 export const MAX_WHOLE_BODY_BYTES = 1024 * 1024;
 
+/** The error of an answer whose head did not come within the timeout, or a socket silent longer than it. */
+export function noAnswerWithin(path: string, timeoutMs: number): Error {
+  return new Error(`Scrypted did not answer ${path} within ${timeoutMs} ms`);
+}
+
 /** Sends a request; resolves with the response once its headers arrived. The body is a stream. */
 export function sendRequest(url: URL, options: RequestOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -28,12 +33,8 @@ export function sendRequest(url: URL, options: RequestOptions): Promise<Incoming
       signal: options.signal,
     });
     // Header bytes that trickle in keep the socket busy: the whole head has a deadline of its own.
-    const headDeadline = setTimeout(() => {
-      request.destroy(new Error(`Scrypted did not answer ${url.pathname} within ${options.timeoutMs} ms`));
-    }, options.timeoutMs);
-    request.setTimeout(options.timeoutMs, () => {
-      request.destroy(new Error(`Scrypted did not answer ${url.pathname} within ${options.timeoutMs} ms`));
-    });
+    const headDeadline = setTimeout(() => request.destroy(noAnswerWithin(url.pathname, options.timeoutMs)), options.timeoutMs);
+    request.setTimeout(options.timeoutMs, () => request.destroy(noAnswerWithin(url.pathname, options.timeoutMs)));
     request.on('error', (error) => {
       clearTimeout(headDeadline);
       reject(explainTlsError(error));
