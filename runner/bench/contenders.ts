@@ -132,11 +132,11 @@ type Daemon = ChildProcessByStdio<null, Readable, Readable>;
  * so the watch's first check finds them all settled and backs them up in one run; the figures cover that batch
  * (`watch.due` to `watch.run_requests`), then the daemon is stopped with SIGTERM.
  */
-export async function runnerDaemonBatch(env: Record<string, string>, clips: number): Promise<DaemonBatchFigures> {
+export async function runnerDaemonBatch(env: Record<string, string>, clips: number, logLevel: 'info' | 'debug' = 'info'): Promise<DaemonBatchFigures> {
   const scratch = mkdtempSync(join(tmpdir(), 'nvr-bench-daemon-'));
   const spawnedAt = Date.now();
   const daemon: Daemon = spawn(process.execPath, [...runnerNodeArgs(), RUNNER_CLI, 'daemon', '--watch'], {
-    env: childEnv({ ...env, LOG_LEVEL: 'info', HEARTBEAT_FILE: join(scratch, 'heartbeat.json') }),
+    env: childEnv({ ...env, LOG_LEVEL: logLevel, HEARTBEAT_FILE: join(scratch, 'heartbeat.json') }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -53,20 +53,52 @@ export function describeLink(link: LinkSpec): string {
   return `${link.rateBits / 1e6} Mbit/s, ${link.rttMs} ms RTT, ${link.queueMs} ms queue${link.loss ? `, ${(link.loss * 100).toFixed(1)}% loss` : ''}`;
 }
 
+/** A stretch of time (ms since the epoch) in which the link's serializer sent without a pause. */
+export interface BusySpan {
+  from: number;
+  to: number;
+}
+
 /** One direction of the link: a shared serializer (rate undefined: none) and a propagation delay. */
 class Direction {
   /** When the serializer is free again (ms, performance.now()). */
   private freeAt = 0;
+  /** When the serializer's current busy span began (performance.now()); undefined: it is idle. */
+  private busyFrom: number | undefined;
+  private spanTimer: NodeJS.Timeout | undefined;
   bytes = 0;
 
-  constructor(private readonly bytesPerMs: number | undefined, readonly delayMs: number, readonly queueMs: number, readonly loss: number, readonly rttMs: number) {}
+  constructor(private readonly bytesPerMs: number | undefined, readonly delayMs: number, readonly queueMs: number, readonly loss: number, readonly rttMs: number, private readonly onSpan?: (span: BusySpan) => void) {}
 
   /** Puts `n` bytes on the link now; returns when they reach the other end. */
   send(n: number, now: number): number {
     this.bytes += n;
     if (this.bytesPerMs === undefined) return now + this.delayMs;
+    if (now > this.freeAt) this.closeSpan(now);
     this.freeAt = Math.max(this.freeAt, now) + n / this.bytesPerMs;
+    this.watchSpan();
     return this.freeAt + this.delayMs;
+  }
+
+  /** Reports the busy span that ended at freeAt (if one is open) and, when `now` is given, opens the next. */
+  private closeSpan(now?: number): void {
+    if (this.busyFrom !== undefined && this.onSpan) this.onSpan({ from: performance.timeOrigin + this.busyFrom, to: performance.timeOrigin + this.freeAt });
+    this.busyFrom = now;
+  }
+
+  /** Closes the open span once the serializer has gone idle, so a span is reported without waiting for the next byte. */
+  private watchSpan(): void {
+    if (!this.onSpan || this.spanTimer) return;
+    const check = () => {
+      const now = performance.now();
+      if (now <= this.freeAt) {
+        this.spanTimer = setTimeout(check, this.freeAt - now + 1).unref();
+        return;
+      }
+      this.spanTimer = undefined;
+      this.closeSpan();
+    };
+    this.spanTimer = setTimeout(check, Math.max(0, this.freeAt - performance.now()) + 1).unref();
   }
 
   /** How long the queue before the serializer is, in ms. */
@@ -162,10 +194,11 @@ export interface RunningRelay {
   close(): Promise<void>;
 }
 
-/** Starts one listener per target on 127.0.0.1, all through one shaped link. */
-export async function startRelay(link: LinkSpec, targets: RelayTarget[]): Promise<RunningRelay> {
+/** Starts one listener per target on 127.0.0.1, all through one shaped link; `onUpstreamSpan` hears of each
+ * stretch in which the uplink sent without a pause, once it has ended. */
+export async function startRelay(link: LinkSpec, targets: RelayTarget[], onUpstreamSpan?: (span: BusySpan) => void): Promise<RunningRelay> {
   const oneWay = link.rttMs / 2;
-  const up = new Direction(link.rateBits / 8 / 1000, oneWay, link.queueMs, link.loss, link.rttMs);
+  const up = new Direction(link.rateBits / 8 / 1000, oneWay, link.queueMs, link.loss, link.rttMs, onUpstreamSpan);
   const down = new Direction(undefined, oneWay, link.queueMs, 0, link.rttMs); // answers are small: delay only
   const sockets = new Set<Socket>();
   const servers: Server[] = [];

@@ -11,6 +11,9 @@ export interface Measurement {
   systemSeconds: number;
   peakRssMb: number;
   stdout: string;
+  /** When the process was spawned and when it had exited, ms since the epoch (the shaped link's trace is cut to these). */
+  startedAt: number;
+  endedAt: number;
 }
 
 /** A contender's environment: only PATH and HOME from the bench's own, then its settings. */
@@ -18,6 +21,7 @@ export const childEnv = (env: Record<string, string>): Record<string, string> =>
 
 export function measured(command: string, args: string[], env: Record<string, string>): Promise<Measurement> {
   return new Promise((resolve, reject) => {
+    const startedAt = Date.now();
     const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', command, ...args], {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,13 +32,14 @@ export function measured(command: string, args: string[], env: Record<string, st
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
+      const endedAt = Date.now();
       const line = stderr.split('\n').reverse().find((l) => l.startsWith('TIME ')) ?? '';
       const [wall, user, system, rssKb] = line.split(' ').slice(1).map(Number);
       if (code !== 0 || wall === undefined || Number.isNaN(wall)) {
         reject(new Error(`${command} failed (exit ${code}):\n${stderr.slice(-2000)}`));
         return;
       }
-      resolve({ seconds: wall, cpuSeconds: (user ?? 0) + (system ?? 0), systemSeconds: system ?? 0, peakRssMb: (rssKb ?? 0) / 1024, stdout });
+      resolve({ seconds: wall, cpuSeconds: (user ?? 0) + (system ?? 0), systemSeconds: system ?? 0, peakRssMb: (rssKb ?? 0) / 1024, stdout, startedAt, endedAt });
     });
   });
 }

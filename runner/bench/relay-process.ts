@@ -12,8 +12,10 @@ export interface RelayProcess {
   stop(): void;
 }
 
-export async function startRelayProcess(linkText: string, targets: string[]): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RELAY_MAIN, linkText, ...targets], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** `traceFile`: where the relay appends the uplink's busy spans (link-relay-main.ts, link-trace.ts). */
+export async function startRelayProcess(linkText: string, targets: string[], traceFile?: string): Promise<RelayProcess> {
+  const env = traceFile ? { ...process.env, LINK_TRACE_FILE: traceFile } : process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', RELAY_MAIN, linkText, ...targets], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`the link relay exited (${code})`)));

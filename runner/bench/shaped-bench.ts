@@ -11,7 +11,8 @@
 // Small clips: 200 x 1 MB, or 100 x 1 MB on a link of 10 Mbit/s or less (200 would take 160 s per contender).
 //   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
 //   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
-//   BENCH_TIMELINE=1 (the runner logs at debug; the bench prints where each small clip's time goes),
+//   BENCH_TIMELINE=1 (the runner and the daemon log at debug: with BENCH_RUNNER_LOG, each clip's clip.timeline line;
+//   the bench prints where a one-shot run's small clip's time goes),
 //   BENCH_RUNNER_SETTINGS="UPLOAD_CONCURRENCY=8" (runner settings to try, as on loopback),
 //   BENCH_LOAD=2 (that many busy-looping processes beside every contender, as an NVR's detection keeps the cores
 //   busy; stopped when the bench ends, even on failure),
@@ -21,12 +22,14 @@
 //   runner's two contenders only).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchStack } from './bench-stack.js';
 import { seedKnownCamera } from './seed-known-camera.js';
 import { rawCopy, rcloneRun, runnerDaemonBatch, runnerRun, type ClipPhases, type DaemonBatchFigures, type RunStages } from './contenders.js';
 import { describeLink, NAMED_LINKS, parseLink, type LinkSpec } from './link-relay.js';
+import { clearSpans, describeLinkUse, linkUse, readSpans, type LinkUse } from './link-trace.js';
 import { median, type Measurement } from './measured-process.js';
 import { startRelayProcess } from './relay-process.js';
 import { firstClipStart, prepare, type Scenario } from './scenarios.js';
@@ -35,6 +38,8 @@ const BUCKET = 'bench-bucket';
 const MB = 1_000_000;
 /** At this rate or less the small-clip scenario has 100 clips instead of 200 (as issue 19 measured it). */
 const SLOW_LINK_BITS = 10_000_000;
+/** The relay's trace of the uplink's busy spans, one rep at a time. */
+const TRACE_FILE = join(tmpdir(), `nvr-bench-link-trace-${process.pid}.jsonl`);
 
 interface Relay {
   gcsEndpoint: string;
@@ -43,8 +48,8 @@ interface Relay {
 }
 
 /** The link for GCS (its address in session URIs rewritten to the relay's) and Firestore. */
-async function startLink(linkText: string, gcsPort: number, firestoreHost: string): Promise<Relay> {
-  const { ports, stop } = await startRelayProcess(linkText, [`127.0.0.1:${gcsPort}+`, firestoreHost]);
+async function startLink(linkText: string, gcsPort: number, firestoreHost: string, traceFile: string): Promise<Relay> {
+  const { ports, stop } = await startRelayProcess(linkText, [`127.0.0.1:${gcsPort}+`, firestoreHost], traceFile);
   return { gcsEndpoint: `http://127.0.0.1:${ports[0]}`, firestoreHost: `127.0.0.1:${ports[1]}`, stop };
 }
 
@@ -142,17 +147,28 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
     spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
   const results: Array<Record<string, unknown>> = [];
   const lines: string[] = [];
+  /** Where each contender's time went on the link (link-trace.ts). */
+  const linkLines: string[] = [];
   /** The runner daemon's start-up, per link and scenario (paid once per process, not in its column). */
   const notes: string[] = [];
   try {
     for (const { text, link, scenarios: linkScenarios } of plan) {
       for (const { scenario, files, dir } of linkScenarios.map((s) => prepared.get(s.key)!)) {
         const figures = { runner: [] as Measurement[], daemon: [] as DaemonBatchFigures[], rclone4: [] as Measurement[], rclone8: [] as Measurement[], raw4: [] as Measurement[] };
+        const linkUses = { runner: [] as LinkUse[], daemon: [] as LinkUse[], rclone4: [] as LinkUse[], rclone8: [] as LinkUse[], raw4: [] as LinkUse[] };
         const timelines: ClipPhases[] = [];
         const stages: RunStages[] = [];
         const load: number[] = [];
         for (let rep = 1; rep <= runs; rep++) {
-          const relay = await startLink(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string);
+          clearSpans(TRACE_FILE);
+          const relay = await startLink(text, stack.gcs.port, stack.env.FIRESTORE_EMULATOR_HOST as string, TRACE_FILE);
+          /** Where `who`'s window on the link went (link-trace.ts), printed and kept for the results. */
+          const traced = (who: Contender, from: number, to: number) => {
+            const use = linkUse(readSpans(TRACE_FILE), from, to);
+            if (!use) return;
+            linkUses[who].push(use);
+            process.stderr.write(`  ${who} on the link: ${describeLinkUse(use)}\n`);
+          };
           try {
             const tag = `${scenario.key}-${text.replace(/[^a-z0-9]/gi, '')}-${rep}-${now}`;
             const env = { ...stack.env, GCS_ENDPOINT: relay.gcsEndpoint, FIRESTORE_EMULATOR_HOST: relay.firestoreHost, CAMERAS_INCLUDE: scenario.key, SITE_ID: `bench-${tag}`, OBJECT_PREFIX: `runner-${tag}`, ...settings };
@@ -168,6 +184,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
               const run = await reachingGcs('the runner', () => runnerRun(env, timeline ? 'debug' : 'info'));
               if (run.uploaded !== scenario.clips) throw new Error(`${scenario.key}: the runner uploaded ${run.uploaded} of ${scenario.clips} clips`);
               figures.runner.push(run);
+              traced('runner', run.startedAt, run.endedAt);
               const s = run.stages;
               process.stderr.write(`  runner (s from its first log line): job.start ${s.jobStart.toFixed(2)}, first clip ${s.firstClip.toFixed(2)}, last uploaded ${s.lastUploaded.toFixed(2)}, job.end ${s.jobEnd.toFixed(2)}; process ${run.seconds.toFixed(2)}\n`);
               stages.push(s);
@@ -178,18 +195,23 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
               const daemonEnv = { ...env, SITE_ID: `bench-daemon-${tag}`, OBJECT_PREFIX: `daemon-${tag}` };
               // The seeded watermark is a minute before the scenario's first clip.
               if (process.env.BENCH_DAEMON_NEW_SITE !== '1') await seedKnownCamera(daemonEnv, { id: scenario.key, name: scenario.key }, firstClipStart(now) - 60_000);
-              const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch(daemonEnv, scenario.clips));
+              const batch = await reachingGcs('the runner daemon', () => runnerDaemonBatch(daemonEnv, scenario.clips, timeline ? 'debug' : 'info'));
               figures.daemon.push(batch);
+              traced('daemon', batch.marks['watch.due'].time, batch.marks['watch.run_requests'].time);
               process.stderr.write(`  runner daemon: first log line ${batch.startupSeconds.toFixed(2)} s after spawn, watch.due at ${batch.dueAfterSeconds.toFixed(2)} s (${batch.startupCpuSeconds.toFixed(2)} CPU s by then); the batch ${batch.seconds.toFixed(2)} s (${batchSteps(batch)}), ${batch.cpuSeconds.toFixed(2)} CPU s (main thread ${batch.mainThreadCpuSeconds.toFixed(2)}), ${batch.firestoreTransactions} Firestore transactions, peak RSS ${batch.peakRssMb.toFixed(0)} MB${batch.idleCpuMsPerSecond === undefined ? '' : `; idle afterwards ${batch.idleCpuMsPerSecond.toFixed(1)} CPU ms/s`}\n`);
               await stack.gcs.deleteObjects(BUCKET, `daemon-${tag}/`);
             }
             for (const transfers of [4, 8] as const) {
               if (!contenders.has(`rclone${transfers}`)) continue;
-              figures[`rclone${transfers}`].push(await rcloneRun(dir, relay.gcsEndpoint, BUCKET, `rclone${transfers}-${tag}`, transfers));
+              const rclone = await rcloneRun(dir, relay.gcsEndpoint, BUCKET, `rclone${transfers}-${tag}`, transfers);
+              figures[`rclone${transfers}`].push(rclone);
+              traced(`rclone${transfers}`, rclone.startedAt, rclone.endedAt);
               await stack.gcs.deleteObjects(BUCKET, `rclone${transfers}-${tag}/`);
             }
             if (contenders.has('raw4')) {
-              figures.raw4.push(await rawCopy(files, relay.gcsEndpoint, BUCKET, `raw-${tag}/`, 4));
+              const raw = await rawCopy(files, relay.gcsEndpoint, BUCKET, `raw-${tag}/`, 4);
+              figures.raw4.push(raw);
+              traced('raw4', raw.startedAt, raw.endedAt);
               await stack.gcs.deleteObjects(BUCKET, `raw-${tag}/`);
             }
           } finally {
@@ -209,16 +231,22 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
         lines.push(`| ${describeLink(link)} | ${scenario.clips} x ${scenario.sizeBytes / MB} MB | ${load.map((l) => l.toFixed(1)).join(', ')} | ${pct(figures.runner)} | ${pct(figures.daemon)} | ${uploadPhase} | ${pct(figures.rclone4)} | ${pct(figures.rclone8)} | ${pct(figures.raw4)} | ${cpuPerClip(figures.runner)} | ${cpuPerClip(figures.daemon)} | ${cpuPerClip(figures.rclone4)} |`);
         const daemonMedian = (of: (batch: DaemonBatchFigures) => number) => median(figures.daemon.map(of)).toFixed(2);
         if (figures.daemon.length) notes.push(`- ${describeLink(link)}, ${scenario.clips} x ${scenario.sizeBytes / MB} MB: the daemon's first log line ${daemonMedian((b) => b.startupSeconds)} s after spawn, watch.due at ${daemonMedian((b) => b.dueAfterSeconds)} s, ${daemonMedian((b) => b.startupCpuSeconds)} CPU s by then`);
+        for (const [who, uses] of Object.entries(linkUses)) {
+          if (!uses.length) continue;
+          const of = (pick: (use: LinkUse) => number) => median(uses.map(pick));
+          linkLines.push(`| ${describeLink(link)} | ${scenario.clips} x ${scenario.sizeBytes / MB} MB | ${who} | ${of((u) => u.beforeFirstByte).toFixed(0)} | ${(of((u) => u.sending) / 1000).toFixed(3)} | ${of((u) => u.pauses).toFixed(0)} | ${of((u) => u.afterLastByte).toFixed(0)} |`);
+        }
         const breakdown = timelines.length ? phaseBreakdown(timelines) : [];
         if (breakdown.length) {
           process.stdout.write(`\nwhere a clip's time goes (${describeLink(link)}, ${scenario.label}, median of ${timelines.length} clips, ms):\n`);
           for (const [label, ms] of breakdown) process.stdout.write(`  ${label.padEnd(30)} ${ms.toFixed(1)}\n`);
         }
-        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runnerStages: stages, runnerUploadPhaseSeconds: phase, daemonBatches: figures.daemon.map(({ marks: _marks, ...batch }) => batch), runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
+        results.push({ link: text, spec: link, scenario: scenario.key, clips: scenario.clips, clipBytes: scenario.sizeBytes, loadAverage: load, runnerStages: stages, runnerUploadPhaseSeconds: phase, daemonBatches: figures.daemon.map(({ marks: _marks, ...batch }) => batch), linkUses, runs: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, v.map((r) => ({ seconds: r.seconds, cpuSeconds: r.cpuSeconds }))])), utilisation: Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, utilisation(scenario, link, v)])), breakdown });
       }
     }
   } finally {
     for (const loader of loaders) loader.kill('SIGKILL');
+    clearSpans(TRACE_FILE);
     await stack.stop();
   }
   console.log(`\nshaped link, ${cpus().length} cores (shared: see the load averages)${loaders.length ? `, ${loaders.length} busy-looping load process(es)` : ''}, median of ${runs} run(s)${quick ? ' (QUICK)' : ''}; runner settings ${JSON.stringify(settings)}; utilisation = clip bytes x 8 / (process wall time x link rate)\n`);
@@ -227,6 +255,12 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
   for (const line of lines) console.log(line);
   console.log('\nrunner daemon (a batch): a resident `daemon --watch`, from its watch.due line to its watch.run_requests line; its start-up, paid once (medians):');
   for (const note of notes) console.log(note);
+  if (linkLines.length) {
+    console.log('\nwhere the time went on the link (medians; the runner daemon from watch.due to watch.run_requests, the others from spawn to exit):\n');
+    console.log('| link | clips | contender | ms to the first byte on the link | s the link sent | ms the link paused | ms from the last byte to the end |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const line of linkLines) console.log(line);
+  }
   const out = fileURLToPath(new URL('../../bench/results/', import.meta.url));
   mkdirSync(out, { recursive: true });
   writeFileSync(`${out}${process.env.BENCH_OUT ?? 'shaped-latest'}.json`, `${JSON.stringify({ date: new Date().toISOString(), runs, quick, runnerSettings: settings, results }, null, 2)}\n`);
