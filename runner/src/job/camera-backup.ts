@@ -45,6 +45,11 @@ export interface CameraBackupContext {
    * at all and the camera hands back no advance: the run plans it again or ends.
    */
   leaseGate?: Promise<void> | undefined;
+  /**
+   * With leaseGate: an upload asks for its turn before it starts. The first go at once, ahead of the lease; the
+   * others once the lease is answered ('refused': it was not had, and they start nothing). uploads-ahead.ts.
+   */
+  startTurn?: (() => Promise<'go' | 'refused'>) | undefined;
 }
 
 /** A camera's clips as listed at `listedAt`, over a window wide enough for any state at least as new as the one used. */
@@ -253,6 +258,7 @@ async function uploadClip(
   const mismatch = openMismatch(stored, clip.id);
   const ownName = objectName(camera, clip, context.objectPrefix, context.siteId);
   const name = mismatch ? copyName(ownName, mismatch.attempts + 1) : ownName;
+  if ((await context.startTurn?.()) === 'refused') return 'unleased';
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
   const phases = timelines.start(clip.id, name);

@@ -4,6 +4,9 @@
 // nothing until the lease is had on that same state: `open` lets them finish. `refuse` (the lease is another
 // runner's, or the state changed since that write) aborts them: their requests are destroyed unfinished, so no
 // object is created, nothing is counted and no state is written; the run plans those cameras again.
+// Only UPLOADS_AHEAD_OF_THE_LEASE of them start before the lease's answer; the others start once it came (docs/watch.md,
+// "One upload ahead"): every upload that goes ahead sends its last bytes when the lease answers, behind the link's
+// whole queue, so several of them end together and the link then waits a round trip with nothing to send.
 import { isDeepStrictEqual } from 'node:util';
 import type { SiteState } from '../core/ports.js';
 import { reportAndBackUp, type CameraBackupContext, type FinalAdvance, type PlannedCamera } from './camera-backup.js';
@@ -23,6 +26,9 @@ export interface UploadsAhead {
   readonly done: Promise<{ tally: RunTally; finals: FinalAdvance[] }>;
 }
 
+/** How many uploads start before the lease's answer (the first ones asked for; the rest wait for it). */
+export const UPLOADS_AHEAD_OF_THE_LEASE = 1;
+
 export function startUploadsAhead(planned: PlannedCamera[], seen: SiteState, context: CameraBackupContext, cameraConcurrency: number): UploadsAhead {
   const tally = new RunTally();
   const stop = new AbortController();
@@ -33,7 +39,10 @@ export function startUploadsAhead(planned: PlannedCamera[], seen: SiteState, con
     refuse = reject;
   });
   leaseGate.catch(() => undefined); // the uploads read it; a refusal is no error of this promise's own
-  const ahead: CameraBackupContext = { ...context, tally, leaseGate, signal: AbortSignal.any([context.signal, stop.signal]) };
+  const answered = leaseGate.then(() => 'go' as const, () => 'refused' as const);
+  let aheadLeft = UPLOADS_AHEAD_OF_THE_LEASE;
+  const startTurn = () => (aheadLeft-- > 0 ? Promise.resolve('go' as const) : answered);
+  const ahead: CameraBackupContext = { ...context, tally, leaseGate, startTurn, signal: AbortSignal.any([context.signal, stop.signal]) };
   const finals: FinalAdvance[] = [];
   const done = runBounded(planned, cameraConcurrency, (camera) => reportAndBackUp(camera, ahead, finals)).then(() => ({ tally, finals }));
   const cameraIds = new Set(planned.map((camera) => camera.listing.camera.id));

@@ -143,27 +143,34 @@ describe("a run's state work", () => {
     return () => settled;
   }
 
-  /** The lease's answer waits until `uploads` puts have started; what the bucket held at that moment. */
-  function leaseAfterUploadsStart(w: ReturnType<typeof world>, uploads: number): { objectsWhenAnswered: () => number | undefined } {
+  /**
+   * The lease's answer waits until an upload has started, then 50 more turns of the event loop (time for any other
+   * upload to start, which none may); what the bucket held and how many uploads had started at that moment.
+   */
+  function leaseAfterAnUploadStarts(w: ReturnType<typeof world>): { objectsWhenAnswered: () => number | undefined; putsWhenAnswered: () => number | undefined } {
     const acquireLease = w.state.acquireLease.bind(w.state);
     let objects: number | undefined;
+    let puts: number | undefined;
     w.state.acquireLease = async (...args) => {
-      for (let waited = 0; w.sink.puts < uploads; waited += 1) {
-        if (waited > 1000) throw new Error(`only ${w.sink.puts} uploads started before the lease's answer`);
+      for (let waited = 0; w.sink.puts < 1; waited += 1) {
+        if (waited > 1000) throw new Error('no upload started before the lease\'s answer');
         await new Promise((resolve) => setImmediate(resolve));
       }
+      for (let turn = 0; turn < 50; turn += 1) await new Promise((resolve) => setImmediate(resolve));
       objects = w.sink.objects.size;
+      puts = w.sink.puts;
       return acquireLease(...args);
     };
-    return { objectsWhenAnswered: () => objects };
+    return { objectsWhenAnswered: () => objects, putsWhenAnswered: () => puts };
   }
 
-  it('with work due and the state in hand, uploads start before the lease answers and create nothing until it does', async () => {
+  it('with work due and the state in hand, one upload starts before the lease answers and creates nothing until it does; the others start after', async () => {
     const w = world();
     const known = await knownCameras(w);
-    const lease = leaseAfterUploadsStart(w, 3);
+    const lease = leaseAfterAnUploadStarts(w);
     const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
-    assert.equal(lease.objectsWhenAnswered(), 0, 'three uploads had started, none had created its object');
+    assert.equal(lease.putsWhenAnswered(), 1, 'one upload went ahead of the lease, the other two of the three slots waited');
+    assert.equal(lease.objectsWhenAnswered(), 0, 'the upload ahead had not created its object');
     assert.deepEqual(
       { status: result.status, uploaded: result.counts.uploaded, planned: result.counts.planned, abandoned: result.counts.abandoned, objects: w.sink.objects.size },
       { status: 'complete', uploaded: 5, planned: 5, abandoned: 0, objects: 5 },
@@ -177,7 +184,7 @@ describe("a run's state work", () => {
     const known = await knownCameras(w);
     await w.state.acquireLease('other-runner', 60 * MIN, NOW);
     w.calls.length = 0;
-    leaseAfterUploadsStart(w, 3);
+    leaseAfterAnUploadStarts(w);
     const settled = countSettled(w);
     const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
     assert.equal(result.status, 'lease-held');
@@ -193,12 +200,12 @@ describe("a run's state work", () => {
     const acquireLease = w.state.acquireLease.bind(w.state);
     w.state.acquireLease = async (...args) => {
       await acquireLease(...args).catch(() => undefined);
-      for (let waited = 0; w.sink.puts < 3 && waited < 1000; waited += 1) await new Promise((resolve) => setImmediate(resolve));
+      for (let waited = 0; w.sink.puts < 1 && waited < 1000; waited += 1) await new Promise((resolve) => setImmediate(resolve));
       throw new Error('firestore unreachable (injected)');
     };
     const settled = countSettled(w);
     await assert.rejects(runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings()), /firestore unreachable \(injected\)/);
-    assert.ok(w.sink.puts >= 3, 'uploads had started');
+    assert.equal(w.sink.puts, 1, 'the upload ahead had started; the others started nothing without the lease');
     assert.equal(settled(), w.sink.puts, 'every upload had ended when the run did: none is left waiting');
     assert.equal(w.sink.objects.size, 0);
     assert.deepEqual(w.calls, ['acquireLease'], 'no advance, no record (the lease was written, its answer lost)');
@@ -210,7 +217,7 @@ describe("a run's state work", () => {
     // Another runner stored Front's first clip meanwhile.
     await w.state.advanceCamera({ cameraId: 'f', name: 'Front', lastTimestamp: NOW - 49 * MIN, landed: new Map([['f1', NOW - 49 * MIN]]), forgetBefore: NOW - 120 * MIN, at: NOW });
     w.calls.length = 0;
-    const lease = leaseAfterUploadsStart(w, 3);
+    const lease = leaseAfterAnUploadStarts(w);
     const result = await runBackup({ ...w, firstRead: Promise.resolve(known), workDue: true }, settings());
     assert.equal(lease.objectsWhenAnswered(), 0);
     assert.ok(w.lines.some((line) => line.event === 'job.replanned'));
