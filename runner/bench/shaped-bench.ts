@@ -8,6 +8,8 @@
 // figure is the daemon's wall time from its `watch.due` line to its `watch.run_requests` line, so it includes the
 // run's lease, its state transactions and the record that releases the lease, but neither the first listing
 // (a few ms, before `watch.due`) nor the process's start-up, which is printed apart.
+// The relay traces the uplink's busy spans (link-trace.ts): for each contender the bench prints when its first byte
+// went on the link, how long the link sent and paused, and how long the contender went on after its last byte.
 // Small clips: 200 x 1 MB, or 100 x 1 MB on a link of 10 Mbit/s or less (200 would take 160 s per contender).
 //   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
 //   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
