@@ -204,6 +204,8 @@ export async function backupCamera(planned: PlannedCamera, context: CameraBackup
   await Promise.all(
     plan.toBackup.map((clip) =>
       context.uploads.run(async () => {
+        // Ahead of the lease, only the first uploads start at once; a lease not had starts none of the others.
+        if ((await context.startTurn?.()) === 'refused') return;
         // Once the state cannot be written, uploading more would only be undone by the next run's retries.
         if (context.signal.aborted || advancer.failed) return;
         const landed = await uploadClip(camera, clip, planned.stored, context, log, timelines);
@@ -258,7 +260,6 @@ async function uploadClip(
   const mismatch = openMismatch(stored, clip.id);
   const ownName = objectName(camera, clip, context.objectPrefix, context.siteId);
   const name = mismatch ? copyName(ownName, mismatch.attempts + 1) : ownName;
-  if ((await context.startTurn?.()) === 'refused') return 'unleased';
   const started = clock();
   log.info({ event: 'clip.start', clipId: clip.id, object: name }, `uploading ${name}`);
   const phases = timelines.start(clip.id, name);
