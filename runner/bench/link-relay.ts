@@ -7,9 +7,13 @@
 //   own socket buffers then fill (TCP flow control stands in for a drop-tail queue);
 // - loss: a lost 1448-byte segment holds its connection's later bytes back one round trip plus 10 ms (a fast
 //   retransmit; the sender's congestion window is not halved, so loss costs less here than on a real link).
-// TCP's own slow start is not played either (loopback has no RTT for it): read figures as an upper bound of what
-// round trips cost. One relay process serves several targets (GCS and Firestore), all through the same link.
+// - slow start (`,slowstart`): each connection's upstream bytes are held to TCP's congestion window as it opens
+//   from 10 segments and closes again after an idle spell (slow-start.ts); without it the uploaders' own TCP, on
+//   loopback, has no round trip to grow its window over, so figures without it are an upper bound of what a new
+//   connection's first round trips cost.
+// One relay process serves several targets (GCS and Firestore), all through the same link.
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { CongestionWindow, SEGMENT_BYTES } from './slow-start.js';
 
 export interface LinkSpec {
   /** Upstream rate in bits per second. */
@@ -20,9 +24,11 @@ export interface LinkSpec {
   queueMs: number;
   /** Probability that a 1448-byte segment is lost (0-1). */
   loss: number;
+  /** Each connection's upstream bytes held to TCP's slow start (slow-start.ts). */
+  slowStart: boolean;
 }
 
-const SEGMENT = 1448;
+const SEGMENT = SEGMENT_BYTES;
 const UNITS: Record<string, number> = { kbit: 1e3, mbit: 1e6, gbit: 1e9 };
 
 /** Named links of issue 19's table, plus the 10 Mbit/s and lossy ones. */
@@ -33,24 +39,27 @@ export const NAMED_LINKS: Record<string, string> = {
   'lossy-50': '50mbit,40ms,0.5%',
 };
 
-/** Parses `50mbit,40ms[,0.5%][,queue=100ms]` (the ms is the round trip) or a name of NAMED_LINKS. */
+/** Parses `50mbit,40ms[,0.5%][,queue=100ms][,slowstart]` (the ms is the round trip); a name of NAMED_LINKS may
+ * stand for its spec, alone or first (`home-200,slowstart`). */
 export function parseLink(text: string): LinkSpec {
-  const spec = NAMED_LINKS[text] ?? text;
-  const spec0: LinkSpec = { rateBits: 0, rttMs: 0, queueMs: 100, loss: 0 };
+  const [first = '', ...rest] = text.split(',').map((p) => p.trim());
+  const spec = [Object.hasOwn(NAMED_LINKS, first) ? (NAMED_LINKS[first] as string) : first, ...rest].join(',');
+  const spec0: LinkSpec = { rateBits: 0, rttMs: 0, queueMs: 100, loss: 0, slowStart: false };
   for (const part of spec.split(',').map((p) => p.trim())) {
     let match: RegExpExecArray | null;
     if ((match = /^(\d+(?:\.\d+)?)(kbit|mbit|gbit)$/i.exec(part))) spec0.rateBits = Number(match[1]) * (UNITS[(match[2] as string).toLowerCase()] as number);
     else if ((match = /^(\d+(?:\.\d+)?)ms$/.exec(part))) spec0.rttMs = Number(match[1]);
     else if ((match = /^(\d+(?:\.\d+)?)%$/.exec(part))) spec0.loss = Number(match[1]) / 100;
     else if ((match = /^queue=(\d+)ms$/.exec(part))) spec0.queueMs = Number(match[1]);
-    else throw new Error(`BENCH_LINK: ${JSON.stringify(part)} is not a rate (50mbit), a round trip (40ms), a loss (0.5%) or queue=100ms; names: ${Object.keys(NAMED_LINKS).join(', ')}`);
+    else if (part === 'slowstart') spec0.slowStart = true;
+    else throw new Error(`BENCH_LINK: ${JSON.stringify(part)} is not a rate (50mbit), a round trip (40ms), a loss (0.5%), queue=100ms or slowstart; names: ${Object.keys(NAMED_LINKS).join(', ')}`);
   }
   if (!(spec0.rateBits > 0)) throw new Error(`BENCH_LINK ${JSON.stringify(text)} has no rate (e.g. 50mbit)`);
   return spec0;
 }
 
 export function describeLink(link: LinkSpec): string {
-  return `${link.rateBits / 1e6} Mbit/s, ${link.rttMs} ms RTT, ${link.queueMs} ms queue${link.loss ? `, ${(link.loss * 100).toFixed(1)}% loss` : ''}`;
+  return `${link.rateBits / 1e6} Mbit/s, ${link.rttMs} ms RTT, ${link.queueMs} ms queue${link.loss ? `, ${(link.loss * 100).toFixed(1)}% loss` : ''}${link.slowStart ? ', slow start' : ''}`;
 }
 
 /** A stretch of time (ms since the epoch) in which the link's serializer sent without a pause. */
@@ -108,12 +117,18 @@ class Direction {
 }
 
 /** Carries one connection's bytes one way: in order (one queue, one timer per connection), each piece
- * delivered when the link says, then the end. Returns when the last piece sent so far arrives. */
-function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite): () => number {
+ * delivered when the link says, then the end; with `window`, no more bytes in flight than TCP's slow start allows
+ * (slow-start.ts). Returns when the last piece sent so far arrives. */
+function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite, window?: CongestionWindow): () => number {
   let lastArrival = 0;
   let resumeTimer: NodeJS.Timeout | undefined;
   let deliverTimer: NodeJS.Timeout | undefined;
   const queue: Array<{ at: number; chunk: Buffer | 'end' }> = [];
+  /** Bytes read from the sender that the window does not let on the link yet (at most one read's worth). */
+  const held: Buffer[] = [];
+  let ended = false;
+  const acks: Array<{ at: number; bytes: number }> = [];
+  let ackTimer: NodeJS.Timeout | undefined;
   const deliver = () => {
     deliverTimer = undefined;
     const now = performance.now();
@@ -129,9 +144,21 @@ function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite
     queue.push({ at, chunk });
     if (!deliverTimer) deliverTimer = setTimeout(deliver, Math.max(0, at - performance.now()));
   };
-  from.on('data', (original: Buffer) => {
-    const chunk = rewrite ? rewritten(original, rewrite) : original;
+  /** The sender is read while nothing is held back and the link's queue is not full. */
+  const readOrHold = () => {
+    if (held.length > 0 || resumeTimer) from.pause();
+    else from.resume();
+  };
+  const acknowledge = () => {
+    ackTimer = undefined;
     const now = performance.now();
+    let bytes = 0;
+    while (acks.length > 0 && (acks[0] as { at: number }).at <= now + 0.5) bytes += (acks.shift() as { bytes: number }).bytes;
+    if (bytes > 0) window?.acknowledged(bytes, now);
+    if (acks.length > 0) ackTimer = setTimeout(acknowledge, Math.max(1, (acks[0] as { at: number }).at - now));
+    send();
+  };
+  const put = (chunk: Buffer, now: number) => {
     let arrival = direction.send(chunk.length, now);
     if (direction.loss > 0) {
       const segments = Math.ceil(chunk.length / SEGMENT);
@@ -140,18 +167,51 @@ function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite
     arrival = Math.max(arrival, lastArrival); // TCP delivers in order: a late piece holds back the later ones
     lastArrival = arrival;
     enqueue(arrival, chunk);
+    if (window) {
+      window.sent(chunk.length);
+      acks.push({ at: arrival + direction.delayMs, bytes: chunk.length });
+      if (!ackTimer) ackTimer = setTimeout(acknowledge, Math.max(0, arrival + direction.delayMs - now));
+    }
     const backlog = direction.backlogMs(now);
     if (backlog > direction.queueMs && !resumeTimer) {
-      from.pause();
       resumeTimer = setTimeout(() => {
         resumeTimer = undefined;
-        from.resume();
+        readOrHold();
       }, backlog - direction.queueMs);
     }
+  };
+  /** Puts what the window allows of the held bytes on the link; the end follows the last of them. */
+  const send = () => {
+    const now = performance.now();
+    while (held.length > 0) {
+      const room = window ? window.room(now) : Number.POSITIVE_INFINITY;
+      if (room <= 0) break;
+      const head = held[0] as Buffer;
+      if (head.length <= room) {
+        held.shift();
+        put(head, now);
+      } else {
+        held[0] = head.subarray(room);
+        put(head.subarray(0, room), now);
+      }
+    }
+    if (ended && held.length === 0) {
+      ended = false;
+      enqueue(Math.max(lastArrival, now), 'end');
+    }
+    readOrHold();
+  };
+  from.on('data', (original: Buffer) => {
+    held.push(rewrite ? rewritten(original, rewrite) : original);
+    send();
   });
-  from.on('end', () => enqueue(Math.max(lastArrival, performance.now()), 'end'));
+  from.on('end', () => {
+    ended = true;
+    send();
+  });
   from.on('close', () => {
     if (resumeTimer) clearTimeout(resumeTimer);
+    if (ackTimer) clearTimeout(ackTimer);
   });
   return () => lastArrival;
 }
@@ -213,7 +273,7 @@ export async function startRelay(link: LinkSpec, targets: RelayTarget[], onUpstr
         socket.setNoDelay(true);
         socket.on('close', () => sockets.delete(socket));
       }
-      const upArrived = carry(client, upstream, up);
+      const upArrived = carry(client, upstream, up, undefined, link.slowStart ? new CongestionWindow(link.rttMs) : undefined);
       const downArrived = carry(upstream, client, down, rewrite);
       client.on('error', () => upstream.destroy());
       upstream.on('error', () => client.destroy());

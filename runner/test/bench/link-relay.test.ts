@@ -9,9 +9,11 @@ import { parseLink, startRelay } from '../../bench/link-relay.js';
 
 describe('BENCH_LINK', () => {
   it('parses rate, round trip, loss and queue, and the named links', () => {
-    assert.deepEqual(parseLink('50mbit,40ms'), { rateBits: 50e6, rttMs: 40, queueMs: 100, loss: 0 });
-    assert.deepEqual(parseLink('lossy-50'), { rateBits: 50e6, rttMs: 40, queueMs: 100, loss: 0.005 });
-    assert.deepEqual(parseLink('10mbit,20ms,queue=50ms'), { rateBits: 10e6, rttMs: 20, queueMs: 50, loss: 0 });
+    assert.deepEqual(parseLink('50mbit,40ms'), { rateBits: 50e6, rttMs: 40, queueMs: 100, loss: 0, slowStart: false });
+    assert.deepEqual(parseLink('lossy-50'), { rateBits: 50e6, rttMs: 40, queueMs: 100, loss: 0.005, slowStart: false });
+    assert.deepEqual(parseLink('10mbit,20ms,queue=50ms'), { rateBits: 10e6, rttMs: 20, queueMs: 50, loss: 0, slowStart: false });
+    assert.deepEqual(parseLink('home-200,slowstart'), { rateBits: 200e6, rttMs: 40, queueMs: 100, loss: 0, slowStart: true });
+    assert.throws(() => parseLink('constructor,slowstart'), /not a rate/);
     assert.throws(() => parseLink('40ms'), /no rate/);
     assert.throws(() => parseLink('50mbps,40ms'), /not a rate/);
   });
