@@ -11,7 +11,8 @@
 // The relay traces the uplink's busy spans (link-trace.ts): for each contender the bench prints when its first byte
 // went on the link, how long the link sent and paused, and how long the contender went on after its last byte.
 // Small clips: 200 x 1 MB, or 100 x 1 MB on a link of 10 Mbit/s or less (200 would take 160 s per contender).
-//   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name)
+//   BENCH_LINK="home-50 home-200"  (names in link-relay.ts, or specs like 50mbit,40ms,0.5%; "all": every name;
+//   `home-200,slowstart` plays TCP slow start on every connection: slow-start.ts)
 //   BENCH_ONLY=small|large, BENCH_RUNS (default 1 here), BENCH_QUICK=1 (a tenth of the clips),
 //   BENCH_TIMELINE=1 (the runner and the daemon log at debug: with BENCH_RUNNER_LOG, each clip's clip.timeline line;
 //   the bench prints where a one-shot run's small clip's time goes),
