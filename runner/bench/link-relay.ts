@@ -28,7 +28,6 @@ export interface LinkSpec {
   slowStart: boolean;
 }
 
-const SEGMENT = SEGMENT_BYTES;
 const UNITS: Record<string, number> = { kbit: 1e3, mbit: 1e6, gbit: 1e9 };
 
 /** Named links of issue 19's table, plus the 10 Mbit/s and lossy ones. */
@@ -116,61 +115,72 @@ class Direction {
   }
 }
 
+/** Items handed on in the order they were queued, each once its time (performance.now(), ms) has come; one timer
+ * at a time. */
+class DueQueue<T> {
+  private readonly items: Array<{ at: number; item: T }> = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly onDue: (items: T[], now: number) => void) {}
+
+  push(at: number, item: T): void {
+    this.items.push({ at, item });
+    this.timer ??= setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const now = performance.now();
+    const due: T[] = [];
+    while (this.items.length > 0 && (this.items[0] as { at: number }).at <= now + 0.5) due.push((this.items.shift() as { item: T }).item);
+    if (this.items.length > 0) this.timer = setTimeout(() => this.fire(), Math.max(1, (this.items[0] as { at: number }).at - now));
+    this.onDue(due, now);
+  }
+}
+
 /** Carries one connection's bytes one way: in order (one queue, one timer per connection), each piece
  * delivered when the link says, then the end; with `window`, no more bytes in flight than TCP's slow start allows
  * (slow-start.ts). Returns when the last piece sent so far arrives. */
 function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite, window?: CongestionWindow): () => number {
   let lastArrival = 0;
   let resumeTimer: NodeJS.Timeout | undefined;
-  let deliverTimer: NodeJS.Timeout | undefined;
-  const queue: Array<{ at: number; chunk: Buffer | 'end' }> = [];
   /** Bytes read from the sender that the window does not let on the link yet (at most one read's worth). */
   const held: Buffer[] = [];
   let ended = false;
-  const acks: Array<{ at: number; bytes: number }> = [];
-  let ackTimer: NodeJS.Timeout | undefined;
-  const deliver = () => {
-    deliverTimer = undefined;
-    const now = performance.now();
-    while (queue.length > 0 && (queue[0] as { at: number }).at <= now + 0.5) {
-      const { chunk } = queue.shift() as { chunk: Buffer | 'end' };
+  const arrivals = new DueQueue<Buffer | 'end'>((chunks) => {
+    for (const chunk of chunks) {
       if (to.destroyed) continue;
       if (chunk === 'end') to.end();
       else to.write(chunk);
     }
-    if (queue.length > 0) deliverTimer = setTimeout(deliver, Math.max(1, (queue[0] as { at: number }).at - now));
-  };
-  const enqueue = (at: number, chunk: Buffer | 'end') => {
-    queue.push({ at, chunk });
-    if (!deliverTimer) deliverTimer = setTimeout(deliver, Math.max(0, at - performance.now()));
-  };
+  });
+  /** Acknowledgements on their way back to the sender, in bytes: each opens the window and may let held bytes go. */
+  const acks = new DueQueue<number>((bytes, now) => {
+    const acknowledged = bytes.reduce((sum, n) => sum + n, 0);
+    if (acknowledged > 0) window?.acknowledged(acknowledged, now);
+    send();
+  });
   /** The sender is read while nothing is held back and the link's queue is not full. */
   const readOrHold = () => {
     if (held.length > 0 || resumeTimer) from.pause();
     else from.resume();
   };
-  const acknowledge = () => {
-    ackTimer = undefined;
-    const now = performance.now();
-    let bytes = 0;
-    while (acks.length > 0 && (acks[0] as { at: number }).at <= now + 0.5) bytes += (acks.shift() as { bytes: number }).bytes;
-    if (bytes > 0) window?.acknowledged(bytes, now);
-    if (acks.length > 0) ackTimer = setTimeout(acknowledge, Math.max(1, (acks[0] as { at: number }).at - now));
-    send();
-  };
   const put = (chunk: Buffer, now: number) => {
     let arrival = direction.send(chunk.length, now);
     if (direction.loss > 0) {
-      const segments = Math.ceil(chunk.length / SEGMENT);
+      const segments = Math.ceil(chunk.length / SEGMENT_BYTES);
       if (Math.random() < 1 - (1 - direction.loss) ** segments) arrival += direction.rttMs + 10;
     }
     arrival = Math.max(arrival, lastArrival); // TCP delivers in order: a late piece holds back the later ones
     lastArrival = arrival;
-    enqueue(arrival, chunk);
+    arrivals.push(arrival, chunk);
     if (window) {
       window.sent(chunk.length);
-      acks.push({ at: arrival + direction.delayMs, bytes: chunk.length });
-      if (!ackTimer) ackTimer = setTimeout(acknowledge, Math.max(0, arrival + direction.delayMs - now));
+      acks.push(arrival + direction.delayMs, chunk.length);
     }
     const backlog = direction.backlogMs(now);
     if (backlog > direction.queueMs && !resumeTimer) {
@@ -197,7 +207,7 @@ function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite
     }
     if (ended && held.length === 0) {
       ended = false;
-      enqueue(Math.max(lastArrival, now), 'end');
+      arrivals.push(Math.max(lastArrival, now), 'end');
     }
     readOrHold();
   };
@@ -211,7 +221,7 @@ function carry(from: Socket, to: Socket, direction: Direction, rewrite?: Rewrite
   });
   from.on('close', () => {
     if (resumeTimer) clearTimeout(resumeTimer);
-    if (ackTimer) clearTimeout(ackTimer);
+    acks.stop();
   });
   return () => lastArrival;
 }

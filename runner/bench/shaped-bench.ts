@@ -158,7 +158,7 @@ export async function runShapedBench(linkSetting: string): Promise<void> {
     for (const { text, link, scenarios: linkScenarios } of plan) {
       for (const { scenario, files, dir } of linkScenarios.map((s) => prepared.get(s.key)!)) {
         const figures = { runner: [] as Measurement[], daemon: [] as DaemonBatchFigures[], rclone4: [] as Measurement[], rclone8: [] as Measurement[], raw4: [] as Measurement[] };
-        const linkUses = { runner: [] as LinkUse[], daemon: [] as LinkUse[], rclone4: [] as LinkUse[], rclone8: [] as LinkUse[], raw4: [] as LinkUse[] };
+        const linkUses = Object.fromEntries(CONTENDERS.map((who) => [who, [] as LinkUse[]])) as Record<Contender, LinkUse[]>;
         const timelines: ClipPhases[] = [];
         const stages: RunStages[] = [];
         const load: number[] = [];
